@@ -1,0 +1,40 @@
+# The commands people type. Each target installs what it needs first (scripts/bootstrap.sh is
+# idempotent and fast when nothing changed).
+VENV := .venv/bin
+PYTEST_WORKERS ?= 2
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export TEST_POSTGRES_URL
+
+.PHONY: install demo test lint typecheck unit postgres bench serve clean
+
+install:
+	@bash scripts/bootstrap.sh
+
+demo: install
+	$(VENV)/aggregator demo
+
+serve: install
+	$(VENV)/aggregator serve
+
+lint: install
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+typecheck: install
+	$(VENV)/mypy
+
+unit: install
+	$(VENV)/pytest -n $(PYTEST_WORKERS) -q
+
+# The same database tests again on PostgreSQL; skipped with a reason when the server is not
+# reachable, unless REQUIRE_POSTGRES=1 (set by .ci/run) makes that a failure.
+postgres: install
+	TEST_DATABASE=postgres $(VENV)/pytest -n $(PYTEST_WORKERS) -q -m db
+
+test: lint typecheck unit postgres
+
+bench: install
+	$(VENV)/python -m benchmarks
+
+clean:
+	rm -rf .venv node_modules .mypy_cache .ruff_cache .pytest_cache var test-artifacts
