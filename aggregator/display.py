@@ -1,0 +1,47 @@
+"""How times and tables are shown to people: Europe/Helsinki, in the reader's language.
+
+Times are stored in UTC everywhere; only this module turns them into local wall-clock text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from aggregator.clock import HELSINKI
+
+
+def local(moment: datetime) -> datetime:
+    """An aware datetime converted to Helsinki time."""
+    return moment.astimezone(HELSINKI)
+
+
+def format_datetime(moment: datetime | None, language: str = "fi") -> str:
+    """``22.11.2026 klo 14.05`` (fi), ``22.11.2026 kl. 14.05`` (sv), ``22 Nov 2026 14:05`` (en)."""
+    if moment is None:
+        return "–"
+    when = local(moment)
+    if language == "en":
+        return f"{when.day} {when:%b %Y %H:%M}"
+    word = "kl." if language == "sv" else "klo"
+    return f"{when.day}.{when.month}.{when.year} {word} {when:%H.%M}"
+
+
+def format_date(day: date | datetime | None, language: str = "fi") -> str:
+    """``22.11.2026`` (fi, sv) or ``22 Nov 2026`` (en); an aware datetime is taken in Helsinki."""
+    if day is None:
+        return "–"
+    if isinstance(day, datetime):
+        day = local(day).date()
+    if language == "en":
+        return f"{day.day} {day:%b %Y}"
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table with columns padded to their widest cell."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(line.rstrip() for line in lines)

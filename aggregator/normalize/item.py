@@ -1,0 +1,64 @@
+"""Turn a parser's :class:`RawItem` into a normalised :class:`Item`.
+
+Merges an article page's details into its list item, cleans the text, sanitises the body
+markup, canonicalises the URL and computes the story keys and content hash that
+:mod:`aggregator.normalize.dedupe` decides on. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aggregator.normalize import text
+from aggregator.normalize.dedupe import content_hash, story_keys
+from aggregator.normalize.urls import canonical_url
+from aggregator.types import ArticleDetails, Item, RawItem
+
+SUMMARY_MAX_CHARS = 600
+
+
+def merge_article(raw: RawItem, article: ArticleDetails) -> RawItem:
+    """The list item completed by its article page: full text, exact time, kind.
+
+    The list's title and summary win when present (they are what the site shows in its list);
+    the article supplies what the list lacks.
+    """
+    return replace(
+        raw,
+        title=raw.title or article.title,
+        body_text=article.body_text or raw.body_text,
+        body_html=article.body_html or raw.body_html,
+        published=article.published if article.published_has_time else raw.published
+        or article.published,
+        published_has_time=article.published_has_time or raw.published_has_time,
+        updated=article.updated or raw.updated,
+        kind=raw.kind or article.kind,
+    )
+
+
+def normalize_item(raw: RawItem) -> Item:
+    """Clean, canonicalise and key one story."""
+    title = text.clean_whitespace(raw.title)
+    body_text = text.clean_whitespace(raw.body_text, keep_paragraphs=True)
+    summary = text.clean_whitespace(raw.summary) or text.truncate(body_text, SUMMARY_MAX_CHARS)
+    url = canonical_url(raw.url)
+    language = raw.language or "fi"
+    return Item(
+        source_id=raw.source_id,
+        url=raw.url,
+        canonical_url=url,
+        title=title,
+        summary=summary,
+        body_text=body_text,
+        body_html=text.sanitize_html(raw.body_html) if raw.body_html else "",
+        published=raw.published,
+        published_has_time=raw.published_has_time,
+        language=language,
+        kind=text.clean_whitespace(raw.kind),
+        guid=raw.guid,
+        publisher=text.clean_whitespace(raw.publisher),
+        list_name=raw.list_name,
+        story_keys=story_keys(url, title, language),
+        content_hash=content_hash(title, summary, body_text),
+        grant=raw.grant,
+    )

@@ -1,0 +1,373 @@
+"""Where the stages meet: fetch -> parse -> normalize -> dedupe -> tag -> grants -> store.
+
+:func:`run_source` crawls one source and stores what it found in ONE transaction together with
+the source's health and run record, then (only then) remembers the pages' ETag/Last-Modified:
+a crash anywhere before the commit leaves the database as it was and the next pass refetches.
+:func:`run_pass` runs several sources; a failing source is recorded on its health row and the
+pass goes on. :func:`check_source` fetches and parses without storing (``sources check``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from aggregator.clock import Clock
+from aggregator.errors import AggregatorError, StoreError
+from aggregator.fetch import Fetcher, Validators
+from aggregator.health import Health, RunReport, RunStatus, after_run
+from aggregator.normalize.dedupe import Outcome, decide
+from aggregator.normalize.item import merge_article, normalize_item
+from aggregator.normalize.urls import url_key
+from aggregator.sources.registry import SourceConfig, parser_for
+from aggregator.store.db import session_scope
+from aggregator.store.items import ItemStore, StoredText
+from aggregator.store.sources import SourceStore
+from aggregator.types import Item, Page, ParseResult, RawItem
+
+log = logging.getLogger(__name__)
+
+# Called inside the store transaction for every new or edited story (tagging, grant calls).
+Enricher = Callable[[Session, int, Item, datetime], None]
+
+
+@dataclass
+class Services:
+    """What a crawl needs from the outside world, injected so tests control every edge."""
+
+    engine: Engine
+    fetcher: Fetcher
+    clock: Clock
+    enrichers: list[Enricher] = field(default_factory=list)
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class Crawl:
+    """Everything one source's pages yielded, before anything is stored."""
+
+    items: list[RawItem] = field(default_factory=list)
+    article_urls: set[str] = field(default_factory=set)
+    fresh_pages: list[Page] = field(default_factory=list)
+    pages_fetched: int = 0
+    pages_not_modified: int = 0
+    pages_parsed: int = 0
+    used_fallback: bool = False
+    warnings: list[str] = field(default_factory=list)
+    failed_urls: list[AggregatorError] = field(default_factory=list)
+
+    def absorb(self, page: Page, result: ParseResult) -> None:
+        self.fresh_pages.append(page)
+        self.pages_parsed += 1
+        self.items.extend(result.items)
+        self.article_urls.update(result.article_urls)
+        self.used_fallback |= result.used_fallback
+        self.warnings.extend(result.warnings)
+
+
+# --- fetching and parsing --------------------------------------------------------------------
+
+
+def _stored_validators(engine: Engine, source_id: str, url: str) -> Validators | None:
+    with session_scope(engine) as session:
+        pair = SourceStore(session).validators(source_id, url)
+    return None if pair is None else Validators(etag=pair[0], last_modified=pair[1])
+
+
+def crawl_source(
+    source: SourceConfig, fetch: Callable[[str, str], Page]
+) -> Crawl:
+    """Fetch and parse every list of ``source``; ``fetch(source_id, url)`` does the I/O.
+
+    A list whose first page fails is recorded in ``failed_urls``; when every list failed the
+    caller treats the run as failed.
+    """
+    crawl = Crawl()
+    parser = parser_for(source)
+    for start_url in source.urls:
+        queue, seen = [start_url], set[str]()
+        try:
+            while queue and len(seen) < source.max_pages:
+                url = queue.pop(0)
+                if url in seen:
+                    continue
+                seen.add(url)
+                try:
+                    page = fetch(source.id, url)
+                except AggregatorError as error:
+                    if len(seen) == 1:
+                        raise
+                    crawl.warnings.append(f"{url}: page skipped: {error}")
+                    break
+                crawl.pages_fetched += 1
+                if page.not_modified:
+                    crawl.pages_not_modified += 1
+                    break
+                result = parser.parse_list(source, page)
+                crawl.absorb(page, result)
+                queue.extend(u for u in result.next_pages if u not in seen)
+        except AggregatorError as error:
+            crawl.failed_urls.append(error)
+    return crawl
+
+
+def _unique_by_url(items: Iterable[RawItem]) -> list[RawItem]:
+    """A story listed twice in one crawl (it moved to page two meanwhile) counts once."""
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        key = url_key(item.url)
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
+
+
+def _with_stored_text(raw: RawItem, stored: StoredText) -> RawItem:
+    return replace(
+        raw,
+        body_text=stored.body_text,
+        body_html=stored.body_html,
+        published=stored.published_at if stored.published_has_time else raw.published,
+        published_has_time=stored.published_has_time or raw.published_has_time,
+        kind=raw.kind or stored.kind,
+    )
+
+
+def _needs_article(raw: RawItem, stored: StoredText | None) -> bool:
+    """Fetch an article only for a story we lack or whose list text its own source changed."""
+    if stored is None:
+        return True
+    if stored.primary_source_id != raw.source_id:
+        return False
+    return (stored.title, stored.summary) != (" ".join(raw.title.split()), " ".join(
+        raw.summary.split()
+    ))
+
+
+def complete_items(
+    source: SourceConfig,
+    crawl: Crawl,
+    engine: Engine,
+    fetch: Callable[[str, str], Page],
+) -> list[RawItem]:
+    """List items completed with their article pages, fetched only where needed."""
+    parser = parser_for(source)
+    completed = []
+    for raw in _unique_by_url(crawl.items):
+        with session_scope(engine) as session:
+            stored = ItemStore(session).stored_text(f"url:{url_key(raw.url)}")
+        if raw.url not in crawl.article_urls or not _needs_article(raw, stored):
+            completed.append(_with_stored_text(raw, stored) if stored else raw)
+            continue
+        try:
+            page = fetch(source.id, raw.url)
+            completed.append(merge_article(raw, parser.parse_article(source, page)))
+        except AggregatorError as error:
+            crawl.warnings.append(f"article not read, list text kept: {error}")
+            completed.append(raw)
+    return completed
+
+
+# --- storing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class StoreCounts:
+    found: int = 0
+    new: int = 0
+    updated: int = 0
+    new_ids: list[int] = field(default_factory=list)
+
+
+def store_items(
+    session: Session, items: Sequence[RawItem], now: datetime, enrichers: Sequence[Enricher]
+) -> StoreCounts:
+    """Normalise, dedupe and write ``items``; enrich new and edited stories."""
+    store = ItemStore(session)
+    counts = StoreCounts()
+    for raw in items:
+        item = normalize_item(raw)
+        decision = decide(
+            keys=item.story_keys,
+            language=item.language,
+            published=item.published,
+            content=item.content_hash,
+            source_id=item.source_id,
+            candidates=store.candidates(item.story_keys),
+        )
+        item_id = store.save(item, decision, now)
+        counts.found += 1
+        if decision.outcome in (Outcome.NEW, Outcome.UPDATED):
+            counts.new += decision.outcome is Outcome.NEW
+            counts.updated += decision.outcome is Outcome.UPDATED
+            if decision.outcome is Outcome.NEW:
+                counts.new_ids.append(item_id)
+            for enrich in enrichers:
+                enrich(session, item_id, item, now)
+    return counts
+
+
+def _report(
+    source: SourceConfig,
+    crawl: Crawl,
+    counts: StoreCounts,
+    started: datetime,
+    finished: datetime,
+) -> RunReport:
+    status = RunStatus.PARTIAL if crawl.failed_urls else RunStatus.OK
+    first_error = crawl.failed_urls[0] if crawl.failed_urls else None
+    return RunReport(
+        source_id=source.id,
+        started_at=started,
+        finished_at=finished,
+        status=status,
+        error_kind=first_error.kind if first_error else "",
+        error_message=str(first_error) if first_error else "",
+        warnings=tuple(crawl.warnings),
+        pages_fetched=crawl.pages_fetched,
+        pages_not_modified=crawl.pages_not_modified,
+        pages_parsed=crawl.pages_parsed,
+        items_found=counts.found,
+        items_new=counts.new,
+        items_updated=counts.updated,
+        used_fallback=crawl.used_fallback,
+        new_item_ids=tuple(counts.new_ids),
+    )
+
+
+def _failed_report(source: SourceConfig, error: Exception, started: datetime, now: datetime) -> RunReport:
+    kind = error.kind if isinstance(error, AggregatorError) else "internal"
+    message = str(error) if isinstance(error, AggregatorError) else f"{type(error).__name__}: {error}"
+    return RunReport(
+        source_id=source.id,
+        started_at=started,
+        finished_at=now,
+        status=RunStatus.FAILED,
+        error_kind=kind,
+        error_message=message,
+    )
+
+
+def record_failure(engine: Engine, source: SourceConfig, report: RunReport) -> None:
+    """Write a failed run on the source's health row (its stored items stay untouched)."""
+    try:
+        with session_scope(engine) as session:
+            sources = SourceStore(session)
+            health = after_run(sources.health(source.id), report, _interval(source))
+            sources.set_health(source.id, health)
+            sources.add_run(report)
+    except SQLAlchemyError:
+        log.exception("could not record the failure of source %s", source.id)
+
+
+def _interval(source: SourceConfig) -> timedelta:
+    return timedelta(minutes=source.interval_minutes)
+
+
+def _fetcher_with_validators(services: Services) -> Callable[[str, str], Page]:
+    def fetch(source_id: str, url: str) -> Page:
+        return services.fetcher.get(
+            url, validators=_stored_validators(services.engine, source_id, url)
+        )
+
+    return fetch
+
+
+def _fetch_plain(services: Services) -> Callable[[str, str], Page]:
+    return lambda _source_id, url: services.fetcher.get(url)
+
+
+def run_source(source: SourceConfig, services: Services) -> RunReport:
+    """Crawl ``source`` and store what it yields; never raises for a source's own failure."""
+    started = services.clock.now()
+    try:
+        crawl = crawl_source(source, _fetcher_with_validators(services))
+        if crawl.failed_urls and len(crawl.failed_urls) == len(source.urls):
+            raise crawl.failed_urls[0]
+        items = complete_items(source, crawl, services.engine, _fetch_plain(services))
+        return _store_run(source, services, crawl, items, started)
+    except AggregatorError as error:
+        report = _failed_report(source, error, started, services.clock.now())
+    except SQLAlchemyError as error:
+        wrapped = StoreError(f"database error, nothing stored: {error.__class__.__name__}: {error}")
+        report = _failed_report(source, wrapped, started, services.clock.now())
+    except Exception as error:  # a parser bug must not stop the other sources
+        log.exception("unexpected error in source %s", source.id)
+        report = _failed_report(source, error, started, services.clock.now())
+    record_failure(services.engine, source, report)
+    return report
+
+
+def _store_run(
+    source: SourceConfig,
+    services: Services,
+    crawl: Crawl,
+    items: Sequence[RawItem],
+    started: datetime,
+) -> RunReport:
+    with services.write_lock, session_scope(services.engine) as session:
+        now = services.clock.now()
+        counts = store_items(session, items, now, services.enrichers)
+        report = _report(source, crawl, counts, started, services.clock.now())
+        sources = SourceStore(session)
+        sources.set_health(source.id, after_run(sources.health(source.id), report, _interval(source)))
+        sources.add_run(report)
+        for page in crawl.fresh_pages:
+            validators = Validators.from_page(page)
+            if validators is not None:
+                sources.save_validators(
+                    source.id, page.url, validators.etag, validators.last_modified, now
+                )
+    return report
+
+
+def run_pass(sources: Sequence[SourceConfig], services: Services) -> list[RunReport]:
+    """One crawl of every given source, in order; failures are recorded, never raised."""
+    return [run_source(source, services) for source in sources]
+
+
+# --- sources check ---------------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    items: list[Item]
+    crawl: Crawl
+    error: AggregatorError | None = None
+
+
+def check_source(source: SourceConfig, fetcher: Fetcher, *, articles: int = 5) -> CheckResult:
+    """Fetch and parse ``source`` like a pass would, store nothing; read a few articles."""
+    crawl = crawl_source(source, lambda _sid, url: fetcher.get(url))
+    if crawl.failed_urls and len(crawl.failed_urls) == len(source.urls):
+        return CheckResult(items=[], crawl=crawl, error=crawl.failed_urls[0])
+    parser = parser_for(source)
+    items = []
+    for index, raw in enumerate(_unique_by_url(crawl.items)):
+        if index < articles and raw.url in crawl.article_urls:
+            try:
+                raw = merge_article(raw, parser.parse_article(source, fetcher.get(raw.url)))
+            except AggregatorError as error:
+                crawl.warnings.append(f"article not read: {error}")
+        items.append(normalize_item(raw))
+    return CheckResult(items=items, crawl=crawl)
+
+
+__all__ = [
+    "CheckResult",
+    "Crawl",
+    "Health",
+    "Services",
+    "check_source",
+    "crawl_source",
+    "run_pass",
+    "run_source",
+]

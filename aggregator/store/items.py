@@ -1,0 +1,176 @@
+"""Stories in the database: find dedupe candidates, insert new stories, apply edits, add sightings.
+
+The decision which of these to do is :func:`aggregator.normalize.dedupe.decide`; this module only
+reads what it needs and writes what it was told.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from aggregator.normalize.dedupe import Decision, Outcome, StoredStory
+from aggregator.store.models import ItemRow, Sighting, StoryKey
+from aggregator.types import Item
+
+
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """What an already stored story says, so unchanged list items skip their article fetch."""
+
+    item_id: int
+    primary_source_id: str
+    title: str
+    summary: str
+    body_text: str
+    body_html: str
+    published_at: datetime | None
+    published_has_time: bool
+    kind: str
+
+
+class ItemStore:
+    """Reads and writes stories within one session (the caller owns the transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def candidates(self, keys: Sequence[str]) -> list[StoredStory]:
+        """Stored stories sharing any of ``keys``, with all their keys."""
+        ids = self.session.exec(
+            select(StoryKey.item_id).where(col(StoryKey.key).in_(list(keys)))
+        ).all()
+        if not ids:
+            return []
+        rows = self.session.exec(select(ItemRow).where(col(ItemRow.id).in_(set(ids)))).all()
+        all_keys: dict[int, set[str]] = defaultdict(set)
+        for key in self.session.exec(select(StoryKey).where(col(StoryKey.item_id).in_(set(ids)))):
+            all_keys[key.item_id].add(key.key)
+        return [_stored_story(row, frozenset(all_keys[_id(row)])) for row in rows]
+
+    def stored_text(self, url_key: str) -> StoredText | None:
+        """The stored story whose URL key is ``url_key`` (``url:host/path``), if any."""
+        row = self.session.exec(
+            select(ItemRow)
+            .join(StoryKey, col(StoryKey.item_id) == col(ItemRow.id))
+            .where(StoryKey.key == url_key)
+        ).first()
+        if row is None:
+            return None
+        return StoredText(
+            item_id=_id(row),
+            primary_source_id=row.primary_source_id,
+            title=row.title,
+            summary=row.summary,
+            body_text=row.body_text,
+            body_html=row.body_html,
+            published_at=row.published_at,
+            published_has_time=row.published_has_time,
+            kind=row.kind,
+        )
+
+    def save(self, item: Item, decision: Decision, now: datetime) -> int:
+        """Carry out ``decision`` for ``item``; returns the story's id."""
+        if decision.outcome is Outcome.NEW:
+            item_id = self._insert(item, now)
+        else:
+            assert decision.item_id is not None
+            item_id = decision.item_id
+            if decision.outcome is Outcome.UPDATED:
+                self._update(item_id, item, now)
+        self._add_keys(item_id, item.story_keys)
+        self._touch_sighting(item_id, item, now)
+        self.session.flush()
+        return item_id
+
+    def _insert(self, item: Item, now: datetime) -> int:
+        row = ItemRow(
+            title=item.title,
+            summary=item.summary,
+            body_text=item.body_text,
+            body_html=item.body_html,
+            language=item.language,
+            kind=item.kind,
+            publisher=item.publisher,
+            url=item.canonical_url,
+            primary_source_id=item.source_id,
+            primary_url_key=item.story_keys[0],
+            guid=item.guid,
+            published_at=item.published,
+            published_has_time=item.published_has_time,
+            first_seen_at=now,
+            updated_at=now,
+            sort_at=item.published or now,
+            content_hash=item.content_hash,
+            grant=dict(item.grant) if item.grant else None,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _id(row)
+
+    def _update(self, item_id: int, item: Item, now: datetime) -> None:
+        row = self.session.get_one(ItemRow, item_id)
+        row.title = item.title
+        row.summary = item.summary
+        row.body_text = item.body_text
+        row.body_html = item.body_html
+        row.kind = item.kind or row.kind
+        if item.published is not None:
+            row.published_at = item.published
+            row.published_has_time = item.published_has_time
+            row.sort_at = item.published
+        row.content_hash = item.content_hash
+        row.grant = dict(item.grant) if item.grant else row.grant
+        row.updated_at = now
+        row.edits += 1
+        self.session.add(row)
+
+    def _add_keys(self, item_id: int, keys: Iterable[str]) -> None:
+        existing = set(
+            self.session.exec(select(StoryKey.key).where(StoryKey.item_id == item_id)).all()
+        )
+        for key in keys:
+            if key not in existing:
+                self.session.add(StoryKey(key=key, item_id=item_id))
+
+    def _touch_sighting(self, item_id: int, item: Item, now: datetime) -> None:
+        url_key = item.story_keys[0]
+        sighting = self.session.exec(
+            select(Sighting).where(
+                Sighting.source_id == item.source_id, Sighting.url_key == url_key
+            )
+        ).first()
+        if sighting is None:
+            sighting = Sighting(
+                item_id=item_id,
+                source_id=item.source_id,
+                url=item.canonical_url,
+                url_key=url_key,
+                list_name=item.list_name,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        else:
+            sighting.last_seen_at = now
+        self.session.add(sighting)
+
+
+def _id(row: ItemRow) -> int:
+    assert row.id is not None
+    return row.id
+
+
+def _stored_story(row: ItemRow, keys: frozenset[str]) -> StoredStory:
+    return StoredStory(
+        item_id=_id(row),
+        keys=keys,
+        language=row.language,
+        published=row.published_at,
+        content_hash=row.content_hash,
+        primary_source_id=row.primary_source_id,
+        primary_url_key=row.primary_url_key,
+    )

@@ -1,0 +1,49 @@
+"""SQLModel tables, one module per area; importing this package registers them all.
+
+Only :mod:`aggregator.store` uses these classes: the pipeline stages exchange the plain
+dataclasses of :mod:`aggregator.types`.
+"""
+
+from aggregator.store.models.grants import GrantCallRow, ItemGrantLink
+from aggregator.store.models.ingest import (
+    HttpValidator,
+    ItemRow,
+    Sighting,
+    SourceRun,
+    SourceState,
+    StoryKey,
+)
+from aggregator.store.models.mail import DeliveredItem, Delivery, MailEvent, Subscriber
+from aggregator.store.models.ops import (
+    AdminUser,
+    ContentVersion,
+    JobState,
+    LoginAttempt,
+    SchedulerLease,
+)
+from aggregator.store.models.tagging import AuditEntry, ItemTag, RuleRow, TagOverride, TagRow
+
+__all__ = [
+    "AdminUser",
+    "AuditEntry",
+    "ContentVersion",
+    "DeliveredItem",
+    "Delivery",
+    "GrantCallRow",
+    "HttpValidator",
+    "ItemGrantLink",
+    "ItemRow",
+    "ItemTag",
+    "JobState",
+    "LoginAttempt",
+    "MailEvent",
+    "RuleRow",
+    "SchedulerLease",
+    "Sighting",
+    "SourceRun",
+    "SourceState",
+    "StoryKey",
+    "Subscriber",
+    "TagOverride",
+    "TagRow",
+]

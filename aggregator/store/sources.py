@@ -1,0 +1,108 @@
+"""Source health rows, run history and conditional-GET validators in the database."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from aggregator.health import Health, RunReport
+from aggregator.store.models import HttpValidator, SourceRun, SourceState
+
+_HEALTH_FIELDS = tuple(f.name for f in fields(Health))
+
+
+class SourceStore:
+    """Per-source state within one session (the caller owns the transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def state(self, source_id: str) -> SourceState:
+        """The source's row, created on first use."""
+        row = self.session.get(SourceState, source_id)
+        if row is None:
+            row = SourceState(source_id=source_id)
+            self.session.add(row)
+            self.session.flush()
+        return row
+
+    def all_states(self) -> dict[str, SourceState]:
+        return {row.source_id: row for row in self.session.exec(select(SourceState))}
+
+    def health(self, source_id: str) -> Health:
+        row = self.state(source_id)
+        return Health(**{name: getattr(row, name) for name in _HEALTH_FIELDS})
+
+    def set_health(self, source_id: str, health: Health) -> None:
+        row = self.state(source_id)
+        for name in _HEALTH_FIELDS:
+            setattr(row, name, getattr(health, name))
+        self.session.add(row)
+
+    def set_enabled(self, source_id: str, enabled: bool) -> None:
+        row = self.state(source_id)
+        row.enabled = enabled
+        self.session.add(row)
+
+    def add_run(self, report: RunReport) -> None:
+        self.session.add(
+            SourceRun(
+                source_id=report.source_id,
+                started_at=report.started_at,
+                finished_at=report.finished_at,
+                status=report.status.value,
+                error_kind=report.error_kind,
+                error_message=report.error_message,
+                warnings=list(report.warnings),
+                pages_fetched=report.pages_fetched,
+                pages_not_modified=report.pages_not_modified,
+                items_found=report.items_found,
+                items_new=report.items_new,
+                items_updated=report.items_updated,
+                used_fallback=report.used_fallback,
+            )
+        )
+
+    def recent_runs(self, source_id: str, limit: int = 20) -> list[SourceRun]:
+        return list(
+            self.session.exec(
+                select(SourceRun)
+                .where(SourceRun.source_id == source_id)
+                .order_by(col(SourceRun.started_at).desc())
+                .limit(limit)
+            )
+        )
+
+    def new_items_since(self, since: datetime) -> dict[str, int]:
+        """New stories per source since ``since`` (the dashboard's items per week)."""
+        rows = self.session.exec(
+            select(SourceRun.source_id, func.sum(SourceRun.items_new))
+            .where(col(SourceRun.started_at) >= since)
+            .group_by(SourceRun.source_id)
+        ).all()
+        return {source_id: int(total or 0) for source_id, total in rows}
+
+    def validators(self, source_id: str, url: str) -> tuple[str | None, str | None] | None:
+        row = self.session.get(HttpValidator, (source_id, url))
+        return None if row is None else (row.etag, row.last_modified)
+
+    def save_validators(
+        self, source_id: str, url: str, etag: str | None, last_modified: str | None, now: datetime
+    ) -> None:
+        row = self.session.get(HttpValidator, (source_id, url))
+        if row is None:
+            row = HttpValidator(source_id=source_id, url=url, updated_at=now)
+        row.etag, row.last_modified, row.updated_at = etag, last_modified, now
+        self.session.add(row)
+
+    def forget_validators(self, source_id: str) -> None:
+        """Drop a source's validators so its next pass refetches everything (after an edit)."""
+        for row in self.session.exec(
+            select(HttpValidator).where(HttpValidator.source_id == source_id)
+        ):
+            self.session.delete(row)
+
+
+WEEK = timedelta(days=7)
