@@ -83,8 +83,11 @@ def _health_rows(runtime: Runtime) -> list[dict[str, Any]]:
                 "enabled": source.enabled,
                 "last_attempt": state.last_attempt_at if state else None,
                 "last_success": state.last_success_at if state else None,
-                "last_error": (f"{state.last_error_kind}: {state.last_error_message}"
-                               if state and state.last_error_kind else ""),
+                "last_error": (
+                    f"{state.last_error_kind}: {state.last_error_message}"
+                    if state and state.last_error_kind
+                    else ""
+                ),
                 "failures": state.consecutive_failures if state else 0,
                 "items_last_run": state.items_last_run if state else 0,
                 "next_due": state.next_due_at if state else None,
@@ -138,8 +141,10 @@ def sources_check(ctx: click.Context, source_id: str) -> None:
         + (" (generic fallback extractor: markup changed?)" if crawl.used_fallback else "")
     )
     for item in result.items:
-        when = format_datetime(item.published) if item.published_has_time else (
-            item.published.astimezone(HELSINKI).date().isoformat() if item.published else "–"
+        when = (
+            format_datetime(item.published)
+            if item.published_has_time
+            else (item.published.astimezone(HELSINKI).date().isoformat() if item.published else "–")
         )
         click.echo(f"- {when}  {item.title}\n    {item.canonical_url}")
     for warning in crawl.warnings:
@@ -180,9 +185,9 @@ def print_reports(reports: list[RunReport]) -> None:
 def fetch(ctx: click.Context, source_id: str | None) -> None:
     """One crawl pass over every enabled source (or one)."""
     runtime = _runtime(ctx)
-    chosen = [runtime.source(source_id)] if source_id else [
-        s for s in runtime.sources() if s.enabled
-    ]
+    chosen = (
+        [runtime.source(source_id)] if source_id else [s for s in runtime.sources() if s.enabled]
+    )
     with runtime.fetcher() as fetcher:
         reports = run_pass(chosen, runtime.services(fetcher))
     print_reports(reports)
@@ -293,4 +298,3 @@ def run() -> None:
     except AggregatorError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
-

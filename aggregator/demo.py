@@ -59,13 +59,13 @@ def print_stored(runtime: Runtime) -> None:
     with session_scope(runtime.engine) as session:
         per_source = Counter(s.source_id for s in session.exec(select(Sighting)))
         total = len(session.exec(select(ItemRow.id)).all())
-        newest = list(
-            session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(8))
-        )
+        newest = list(session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(8)))
     kinds = Counter()
     for source in runtime.configured_sources:
         kinds[source.kind] += per_source.get(source.id, 0)
-    click.echo(f"\nstored {total} stories ({', '.join(f'{k}: {n} sightings' for k, n in sorted(kinds.items()))})")
+    click.echo(
+        f"\nstored {total} stories ({', '.join(f'{k}: {n} sightings' for k, n in sorted(kinds.items()))})"
+    )
     for item in newest:
         click.echo(f"  {item.sort_at.date()}  {item.title[:100]}")
 

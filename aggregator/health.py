@@ -73,7 +73,7 @@ def retry_delay(interval: timedelta, failures: int, policy: BackoffPolicy) -> ti
     """How long to wait after ``failures`` consecutive failures: interval x 2^(n-1), capped."""
     if failures <= 0:
         return interval
-    return min(interval * (2 ** min(failures - 1, 20)), max(policy.cap, interval))
+    return min(interval * (1 << min(failures - 1, 20)), max(policy.cap, interval))
 
 
 def _markup_changed(previous: Health, report: RunReport) -> bool:

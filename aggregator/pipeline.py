@@ -27,6 +27,7 @@ from aggregator.normalize.dedupe import Outcome, decide
 from aggregator.normalize.item import merge_article, normalize_item
 from aggregator.normalize.urls import url_key
 from aggregator.sources.registry import SourceConfig, parser_for
+from aggregator.store import versions
 from aggregator.store.db import session_scope
 from aggregator.store.items import ItemStore, StoredText
 from aggregator.store.sources import SourceStore
@@ -81,9 +82,7 @@ def _stored_validators(engine: Engine, source_id: str, url: str) -> Validators |
     return None if pair is None else Validators(etag=pair[0], last_modified=pair[1])
 
 
-def crawl_source(
-    source: SourceConfig, fetch: Callable[[str, str], Page]
-) -> Crawl:
+def crawl_source(source: SourceConfig, fetch: Callable[[str, str], Page]) -> Crawl:
     """Fetch and parse every list of ``source``; ``fetch(source_id, url)`` does the I/O.
 
     A list whose first page fails is recorded in ``failed_urls``; when every list failed the
@@ -147,9 +146,10 @@ def _needs_article(raw: RawItem, stored: StoredText | None) -> bool:
         return True
     if stored.primary_source_id != raw.source_id:
         return False
-    return (stored.title, stored.summary) != (" ".join(raw.title.split()), " ".join(
-        raw.summary.split()
-    ))
+    return (stored.title, stored.summary) != (
+        " ".join(raw.title.split()),
+        " ".join(raw.summary.split()),
+    )
 
 
 def complete_items(
@@ -212,6 +212,8 @@ def store_items(
                 counts.new_ids.append(item_id)
             for enrich in enrichers:
                 enrich(session, item_id, item, now)
+    if counts.new or counts.updated:
+        versions.bump(session, now)
     return counts
 
 
@@ -243,9 +245,13 @@ def _report(
     )
 
 
-def _failed_report(source: SourceConfig, error: Exception, started: datetime, now: datetime) -> RunReport:
+def _failed_report(
+    source: SourceConfig, error: Exception, started: datetime, now: datetime
+) -> RunReport:
     kind = error.kind if isinstance(error, AggregatorError) else "internal"
-    message = str(error) if isinstance(error, AggregatorError) else f"{type(error).__name__}: {error}"
+    message = (
+        str(error) if isinstance(error, AggregatorError) else f"{type(error).__name__}: {error}"
+    )
     return RunReport(
         source_id=source.id,
         started_at=started,
@@ -318,7 +324,9 @@ def _store_run(
         counts = store_items(session, items, now, services.enrichers)
         report = _report(source, crawl, counts, started, services.clock.now())
         sources = SourceStore(session)
-        sources.set_health(source.id, after_run(sources.health(source.id), report, _interval(source)))
+        sources.set_health(
+            source.id, after_run(sources.health(source.id), report, _interval(source))
+        )
         sources.add_run(report)
         for page in crawl.fresh_pages:
             validators = Validators.from_page(page)

@@ -31,8 +31,9 @@ def apply_overrides(source: SourceConfig, enabled: bool, overrides: dict[str, An
     changes: dict[str, Any] = {k: v for k, v in overrides.items() if k in EDITABLE_SOURCE_FIELDS}
     if "urls" in changes:
         changes["urls"] = tuple(changes["urls"])
-    if "selectors" in overrides and isinstance(overrides["selectors"], dict):
-        changes["selectors"] = replace(source.selectors, **overrides["selectors"])
+    edited = overrides.get("selectors")
+    if source.selectors is not None and isinstance(edited, dict):
+        changes["selectors"] = replace(source.selectors, **edited)
     return replace(source, enabled=source.enabled and enabled, **changes)
 
 

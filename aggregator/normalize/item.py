@@ -28,8 +28,9 @@ def merge_article(raw: RawItem, article: ArticleDetails) -> RawItem:
         title=raw.title or article.title,
         body_text=article.body_text or raw.body_text,
         body_html=article.body_html or raw.body_html,
-        published=article.published if article.published_has_time else raw.published
-        or article.published,
+        published=article.published
+        if article.published_has_time
+        else raw.published or article.published,
         published_has_time=article.published_has_time or raw.published_has_time,
         updated=article.updated or raw.updated,
         kind=raw.kind or article.kind,

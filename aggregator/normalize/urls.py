@@ -94,7 +94,13 @@ def canonical_url(url: str) -> str:
     if scheme not in ("http", "https") or not host:
         return url
     return urlunsplit(
-        (scheme, _netloc(scheme, host, port), _clean_path(parts.path), _clean_query(parts.query), "")
+        (
+            scheme,
+            _netloc(scheme, host, port),
+            _clean_path(parts.path),
+            _clean_query(parts.query),
+            "",
+        )
     )
 
 

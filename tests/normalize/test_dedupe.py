@@ -19,7 +19,15 @@ VN_URL = "https://valtioneuvosto.fi/en/-/1410877/integration-services-reform-mov
 TITLE = "Integration services reform moves forward in municipalities"
 
 
-def stored(url: str, title: str, *, source: str, published: datetime | None = T0, text: str = "x", item_id: int = 1) -> StoredStory:
+def stored(
+    url: str,
+    title: str,
+    *,
+    source: str,
+    published: datetime | None = T0,
+    text: str = "x",
+    item_id: int = 1,
+) -> StoredStory:
     keys = story_keys(url, title, "en")
     return StoredStory(
         item_id=item_id,
@@ -32,7 +40,15 @@ def stored(url: str, title: str, *, source: str, published: datetime | None = T0
     )
 
 
-def run(url: str, title: str, *, source: str, candidates: list[StoredStory], published: datetime | None = T0, text: str = "x") -> tuple[Outcome, str]:
+def run(
+    url: str,
+    title: str,
+    *,
+    source: str,
+    candidates: list[StoredStory],
+    published: datetime | None = T0,
+    text: str = "x",
+) -> tuple[Outcome, str]:
     decision = decide(
         keys=story_keys(url, title, "en"),
         language="en",
@@ -58,7 +74,9 @@ def test_same_url_same_text_is_unchanged() -> None:
 
 def test_edited_at_its_source_is_an_update_not_a_new_story() -> None:
     story = stored(TEM_URL, TITLE, source="tem-tiedotteet")
-    outcome, _ = run(TEM_URL, TITLE + " (updated)", source="tem-tiedotteet", candidates=[story], text="new")
+    outcome, _ = run(
+        TEM_URL, TITLE + " (updated)", source="tem-tiedotteet", candidates=[story], text="new"
+    )
     assert outcome is Outcome.UPDATED
 
 
@@ -73,12 +91,27 @@ def test_republished_under_same_slug_is_a_sighting() -> None:
 
 def test_same_slug_far_apart_in_time_is_another_story() -> None:
     story = stored(TEM_URL, TITLE, source="tem-tiedotteet")
-    assert run(VN_URL, "Something else entirely here", source="valtioneuvosto-tem", candidates=[story], published=T0 + timedelta(days=40))[0] is Outcome.NEW
+    assert (
+        run(
+            VN_URL,
+            "Something else entirely here",
+            source="valtioneuvosto-tem",
+            candidates=[story],
+            published=T0 + timedelta(days=40),
+        )[0]
+        is Outcome.NEW
+    )
 
 
 def test_same_title_close_dates_is_same_story_across_sites() -> None:
     story = stored("https://kotoutuminen.fi/-/a", TITLE, source="kotoutuminen-uutiset")
-    outcome, reason = run("https://tem.fi/-/b", TITLE + "!", source="tem-tiedotteet", candidates=[story], published=T0 + timedelta(days=1))
+    outcome, reason = run(
+        "https://tem.fi/-/b",
+        TITLE + "!",
+        source="tem-tiedotteet",
+        candidates=[story],
+        published=T0 + timedelta(days=1),
+    )
     assert (outcome, reason) == (Outcome.ALSO_SEEN, "same title and date")
 
 

@@ -20,7 +20,10 @@ from aggregator.normalize.urls import canonical_url, liferay_slug, path_language
         ("https://tem.fi/-/slug?fbclid=abc&gclid=x", "https://tem.fi/-/slug"),
         ("https://tem.fi:443/-/slug/", "https://tem.fi/-/slug"),
         ("http://tem.fi:8080/x", "http://tem.fi:8080/x"),
-        ("https://www.keha-keskus.fi/web/guest/-/slug;jsessionid=ABC123", "https://www.keha-keskus.fi/web/guest/-/slug"),
+        (
+            "https://www.keha-keskus.fi/web/guest/-/slug;jsessionid=ABC123",
+            "https://www.keha-keskus.fi/web/guest/-/slug",
+        ),
         (
             "https://kotoutuminen.fi/-/uutinen?redirect=%2Fuutiset&inheritRedirect=true",
             "https://kotoutuminen.fi/-/uutinen",
@@ -29,7 +32,10 @@ from aggregator.normalize.urls import canonical_url, liferay_slug, path_language
             "https://kotoutuminen.fi/uutiset?p_p_id=x&_x_INSTANCE_ab_cur=2&_x_INSTANCE_ab_delta=20",
             "https://kotoutuminen.fi/uutiset?_x_INSTANCE_ab_cur=2&_x_INSTANCE_ab_delta=20&p_p_id=x",
         ),
-        ("https://kotoutuminen.fi/uutiset?p_p_id=x&p_p_lifecycle=0", "https://kotoutuminen.fi/uutiset"),
+        (
+            "https://kotoutuminen.fi/uutiset?p_p_id=x&p_p_lifecycle=0",
+            "https://kotoutuminen.fi/uutiset",
+        ),
         (
             "https://www.haeavustuksia.fi/api/haku/list-items?Pagination.PageSize=20&Pagination.Page=2",
             "https://www.haeavustuksia.fi/api/haku/list-items?Pagination.Page=2&Pagination.PageSize=20",
@@ -75,10 +81,17 @@ def test_canonical_url_never_raises_and_is_idempotent(raw: str) -> None:
     st.lists(st.text(alphabet="abcäö-_ ", min_size=1, max_size=12), min_size=1, max_size=4),
     st.dictionaries(st.sampled_from(["utm_source", "fbclid", "page", "q"]), st.text(max_size=5)),
 )
-def test_canonical_url_idempotent_on_web_urls(origin: str, segments: list[str], query: dict[str, str]) -> None:
+def test_canonical_url_idempotent_on_web_urls(
+    origin: str, segments: list[str], query: dict[str, str]
+) -> None:
     from urllib.parse import quote, urlencode
 
-    url = origin + "/" + "/".join(quote(s) for s in segments) + ("?" + urlencode(query) if query else "")
+    url = (
+        origin
+        + "/"
+        + "/".join(quote(s) for s in segments)
+        + ("?" + urlencode(query) if query else "")
+    )
     once = canonical_url(url)
     assert canonical_url(once) == once
     assert "utm_source" not in once and "fbclid" not in once

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from aggregator.health import BackoffPolicy, Health, RunReport, RunStatus, after_run, is_stale, retry_delay
+from aggregator.health import (
+    BackoffPolicy,
+    Health,
+    RunReport,
+    RunStatus,
+    after_run,
+    is_stale,
+    retry_delay,
+)
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
-def report(status: RunStatus, *, found: int = 0, parsed: int = 1, fallback: bool = False, at: datetime = T0) -> RunReport:
+def report(
+    status: RunStatus, *, found: int = 0, parsed: int = 1, fallback: bool = False, at: datetime = T0
+) -> RunReport:
     return RunReport(
         source_id="s",
         started_at=at,

@@ -1,0 +1,277 @@
+"""Read models for feeds, web pages and digests: stories with their tags, sightings and call.
+
+:class:`ItemFilter` is the one filter language of the service: values of one kind are OR-ed
+(audience funding OR municipalities), kinds are AND-ed (... AND topic amif AND language fi).
+Every value reaches SQL as a bound parameter. Results are :class:`StoryView` dataclasses, so
+renderers never touch a session.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from aggregator.store.models import (
+    GrantCallRow,
+    ItemGrantLink,
+    ItemRow,
+    ItemTag,
+    Sighting,
+)
+
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    audiences: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+    grant_calls_only: bool = False
+    item_ids: tuple[int, ...] = ()
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    tag_id: str
+    kind: str
+    origin: str
+    reasons: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SightingView:
+    source_id: str
+    url: str
+    list_name: str
+    first_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GrantView:
+    id: int
+    call_key: str
+    title: str
+    url: str
+    funder: str | None
+    programme: str | None
+    opens_at: datetime | None
+    opens_has_time: bool
+    closes_at: datetime | None
+    closes_has_time: bool
+    amount_eur: float | None
+    eligible: tuple[str, ...]
+    apply_url: str | None
+    rolling: bool
+    deadline_changed_at: datetime | None
+    previous_closes_at: datetime | None
+    item_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    id: int
+    title: str
+    summary: str
+    body_html: str
+    url: str
+    language: str
+    kind: str
+    publisher: str
+    primary_source_id: str
+    published_at: datetime | None
+    published_has_time: bool
+    first_seen_at: datetime
+    updated_at: datetime
+    sort_at: datetime
+    edits: int
+    tags: tuple[TagView, ...] = ()
+    sightings: tuple[SightingView, ...] = ()
+    grant: GrantView | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        return tuple(t.tag_id for t in self.tags if t.kind == "audience")
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(t.tag_id for t in self.tags if t.kind == "topic")
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.source_id for s in self.sightings))
+
+
+def _has_tag(tag_ids: Sequence[str]) -> ColumnElement[bool]:
+    return exists().where(
+        and_(col(ItemTag.item_id) == col(ItemRow.id), col(ItemTag.tag_id).in_(list(tag_ids)))
+    )
+
+
+def _text_condition(text: str) -> ColumnElement[bool]:
+    conditions = []
+    for term in text.split()[:8]:
+        pattern = f"%{_escape_like(term.casefold())}%"
+        conditions.append(
+            or_(
+                func.lower(col(ItemRow.title)).like(pattern, escape="\\"),
+                func.lower(col(ItemRow.summary)).like(pattern, escape="\\"),
+                func.lower(col(ItemRow.body_text)).like(pattern, escape="\\"),
+            )
+        )
+    return and_(*conditions)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(query: SelectOfScalar[Any], f: ItemFilter) -> SelectOfScalar[Any]:
+    if f.audiences:
+        query = query.where(_has_tag(f.audiences))
+    if f.topics:
+        query = query.where(_has_tag(f.topics))
+    if f.sources:
+        query = query.where(
+            exists().where(
+                and_(
+                    col(Sighting.item_id) == col(ItemRow.id),
+                    col(Sighting.source_id).in_(list(f.sources)),
+                )
+            )
+        )
+    if f.languages:
+        query = query.where(col(ItemRow.language).in_(list(f.languages)))
+    if f.since is not None:
+        query = query.where(col(ItemRow.sort_at) >= f.since)
+    if f.until is not None:
+        query = query.where(col(ItemRow.sort_at) < f.until)
+    if f.text.strip():
+        query = query.where(_text_condition(f.text))
+    if f.grant_calls_only:
+        query = query.where(exists().where(col(ItemGrantLink.item_id) == col(ItemRow.id)))
+    if f.item_ids:
+        query = query.where(col(ItemRow.id).in_(list(f.item_ids)))
+    return query
+
+
+def find_items(session: Session, f: ItemFilter) -> list[StoryView]:
+    """Stories matching ``f``, newest first, with tags, sightings and grant call attached."""
+    limit = max(1, min(f.limit, MAX_LIMIT))
+    query = _filtered(select(ItemRow), f).order_by(
+        col(ItemRow.sort_at).desc(), col(ItemRow.id).desc()
+    )
+    rows = list(session.exec(query.offset(max(0, f.offset)).limit(limit)))
+    return attach(session, rows)
+
+
+def count_items(session: Session, f: ItemFilter) -> int:
+    query = _filtered(select(func.count()).select_from(ItemRow), f)
+    return int(session.exec(query).one())
+
+
+def get_item(session: Session, item_id: int) -> StoryView | None:
+    row = session.get(ItemRow, item_id)
+    return attach(session, [row])[0] if row is not None else None
+
+
+def attach(session: Session, rows: Sequence[ItemRow]) -> list[StoryView]:
+    """StoryViews for ``rows`` with their related rows loaded in three batched queries."""
+    ids = [row.id for row in rows if row.id is not None]
+    tags: dict[int, list[TagView]] = defaultdict(list)
+    for tag in session.exec(
+        select(ItemTag).where(col(ItemTag.item_id).in_(ids)).order_by(col(ItemTag.tag_id))
+    ):
+        tags[tag.item_id].append(TagView(tag.tag_id, tag.kind, tag.origin, tuple(tag.reasons)))
+    sightings: dict[int, list[SightingView]] = defaultdict(list)
+    for s in session.exec(
+        select(Sighting).where(col(Sighting.item_id).in_(ids)).order_by(col(Sighting.id))
+    ):
+        sightings[s.item_id].append(SightingView(s.source_id, s.url, s.list_name, s.first_seen_at))
+    grants = grants_for_items(session, ids)
+    return [
+        _story(row, tags.get(_id(row), []), sightings.get(_id(row), []), grants.get(_id(row)))
+        for row in rows
+    ]
+
+
+def grants_for_items(session: Session, item_ids: Sequence[int]) -> dict[int, GrantView]:
+    found: dict[int, GrantView] = {}
+    query = (
+        select(ItemGrantLink.item_id, GrantCallRow)
+        .join(GrantCallRow, col(GrantCallRow.id) == col(ItemGrantLink.grant_call_id))
+        .where(col(ItemGrantLink.item_id).in_(list(item_ids)))
+    )
+    for item_id, call in session.exec(query):
+        found[item_id] = grant_view(call)
+    return found
+
+
+def grant_view(call: GrantCallRow, item_ids: Sequence[int] = ()) -> GrantView:
+    assert call.id is not None
+    return GrantView(
+        id=call.id,
+        call_key=call.call_key,
+        title=call.title,
+        url=call.url,
+        funder=call.funder,
+        programme=call.programme,
+        opens_at=call.opens_at,
+        opens_has_time=call.opens_has_time,
+        closes_at=call.closes_at,
+        closes_has_time=call.closes_has_time,
+        amount_eur=call.amount_eur,
+        eligible=tuple(call.eligible),
+        apply_url=call.apply_url,
+        rolling=call.rolling,
+        deadline_changed_at=call.deadline_changed_at,
+        previous_closes_at=call.previous_closes_at,
+        item_ids=tuple(item_ids),
+    )
+
+
+def _id(row: ItemRow) -> int:
+    assert row.id is not None
+    return row.id
+
+
+def _story(
+    row: ItemRow,
+    tags: list[TagView],
+    sightings: list[SightingView],
+    grant: GrantView | None,
+) -> StoryView:
+    return StoryView(
+        id=_id(row),
+        title=row.title,
+        summary=row.summary,
+        body_html=row.body_html,
+        url=row.url,
+        language=row.language,
+        kind=row.kind,
+        publisher=row.publisher,
+        primary_source_id=row.primary_source_id,
+        published_at=row.published_at,
+        published_has_time=row.published_has_time,
+        first_seen_at=row.first_seen_at,
+        updated_at=row.updated_at,
+        sort_at=row.sort_at,
+        edits=row.edits,
+        tags=tuple(tags),
+        sightings=tuple(sightings),
+        grant=grant,
+    )

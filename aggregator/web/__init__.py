@@ -1,0 +1,1 @@
+"""The web layer: public pages, feeds, subscription pages and the admin UI (FastAPI + Jinja2)."""

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per area; :mod:`aggregator.web.app` includes each router."""
