@@ -63,9 +63,8 @@ def print_stored(runtime: Runtime) -> None:
     kinds = Counter()
     for source in runtime.configured_sources:
         kinds[source.kind] += per_source.get(source.id, 0)
-    click.echo(
-        f"\nstored {total} stories ({', '.join(f'{k}: {n} sightings' for k, n in sorted(kinds.items()))})"
-    )
+    by_kind = ", ".join(f"{kind}: {n} sightings" for kind, n in sorted(kinds.items()))
+    click.echo(f"\nstored {total} stories ({by_kind})")
     for item in newest:
         click.echo(f"  {item.sort_at.date()}  {item.title[:100]}")
 
