@@ -274,11 +274,18 @@ def _json_default(value: object) -> str:
 @main.command()
 @click.option("--port", default=8765, show_default=True)
 @click.option("--root", type=click.Path(file_okay=False), help="Recorded sites folder.")
-def mirror(port: int, root: str | None) -> None:
+@click.option("--check", "check_only", is_flag=True, help="Only validate every _site.toml.")
+def mirror(port: int, root: str | None, check_only: bool) -> None:
     """Serve the recorded sites on loopback (point AGGREGATOR_MIRROR_URL at it)."""
-    from aggregator.demo import DEFAULT_SITES, serve_mirror
+    from pathlib import Path
 
-    serve_mirror(root or DEFAULT_SITES, port)
+    from aggregator.mirror.cli import DEFAULT_ROOT, check, serve
+
+    folder = Path(root) if root else DEFAULT_ROOT
+    if check_only:
+        click.echo(check(folder))
+    else:
+        serve(folder, port)
 
 
 @main.command()

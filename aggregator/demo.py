@@ -7,7 +7,6 @@ answers with 304s.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -16,25 +15,14 @@ from sqlmodel import col, select
 
 from aggregator.cli import print_reports
 from aggregator.mirror import MirrorServer
+from aggregator.mirror.cli import DEFAULT_ROOT as DEFAULT_SITES
 from aggregator.pipeline import run_pass
 from aggregator.runtime import Runtime
 from aggregator.settings import PROJECT_ROOT, Settings
 from aggregator.store.db import session_scope, upgrade
 from aggregator.store.models import ItemRow, Sighting
 
-DEFAULT_SITES = PROJECT_ROOT / "tests" / "fixtures" / "sites"
 DEMO_DB = PROJECT_ROOT / "var" / "demo.sqlite3"
-
-
-def serve_mirror(root: str | Path, port: int) -> None:
-    """Run the mirror in the foreground until interrupted."""
-    with MirrorServer(Path(root), port=port) as server:
-        click.echo(f"mirror of {root} at {server.url} (Ctrl-C stops)")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
 
 
 def demo_settings(mirror_url: str, database: Path = DEMO_DB) -> Settings:
@@ -60,7 +48,7 @@ def print_stored(runtime: Runtime) -> None:
         per_source = Counter(s.source_id for s in session.exec(select(Sighting)))
         total = len(session.exec(select(ItemRow.id)).all())
         newest = list(session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(8)))
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for source in runtime.configured_sources:
         kinds[source.kind] += per_source.get(source.id, 0)
     by_kind = ", ".join(f"{kind}: {n} sightings" for kind, n in sorted(kinds.items()))
