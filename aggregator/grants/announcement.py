@@ -1,0 +1,130 @@
+"""Does an item announce a call for applications?
+
+A call (*haku*, *hakuilmoitus*; sv *ansökan*, *utlysning*) is an item that announces or
+describes a call for applications: open, upcoming or already closed (a call's own page that says
+"Haku on päättynyt" is still that call). Not calls: news that grants were awarded
+("myönnettiin", "har beviljats", "rahoituspäätökset"), application statistics ("vastaanotettiin
+25 hakemusta"), organisation changes, programme approvals and general news, even when they
+mention dates or money.
+
+Pre-announcements (*ennakkotieto*, sv *förhandsinformation*: "haku avataan 2.3.2026") are calls
+when they give a date of the call: the lifecycle then shows them as ``announced`` until the
+opening. A pre-announcement without any date ("lisätukea valmistellaan ... tämä on
+ennakkotieto") is not a call yet; the item that later gives the dates will be.
+
+The decision, in order:
+
+1. a result word in the title (awarded, statistics, "haku päättyi") means not a call;
+2. without a date of the call (opening or closing) and without a rolling-call statement, not a
+   call;
+3. a body that reports results more often than it invites applications is not a call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aggregator.grants.text import Document, count, cues, snippet
+
+AWARDED = cues(
+    r"myönnettiin",
+    r"\bmyönsi\b",
+    r"on myöntänyt",
+    r"ovat myöntäneet",
+    r"saaneiden",
+    r"saaneet\b",
+    r"on tehnyt rahoituspäätök",
+    r"tehnyt (?:avustus)?päätökset",
+    r"rahoituspäätökset on tehty",
+    r"rahoitetut hankkeet",
+    r"har beviljat",
+    r"har beviljats",
+    r"\bbeviljades\b",
+    r"\bbeviljade\b",
+    r"\bfick\b",
+    r"has granted",
+    r"have granted",
+    r"(?:has|have) been granted",
+    r"(?:were|was) granted",
+    r"has awarded",
+    r"(?:has|have) been awarded",
+    r"(?:were|was) awarded",
+    r"funding decisions",
+)
+# A title in the past tense of granting reports results even without "has"/"were".
+TITLE_AWARDED = cues(
+    r"\bgranted\b", r"\bawarded\b", r"myönnetty", r"beviljats", r"beviljades", r"\bsaajat\b",
+    r"\bmottagare\b", r"\brecipients\b",
+)  # fmt: skip
+RESULTS = cues(
+    r"vastaanotti",
+    r"vastaanotettiin",
+    r"\d\s(?:hanke)?hakemust[ae]\b",
+    r"hakemuksia saapui",
+    r"päättyneess?ä haussa",
+    r"päättyneissä hauissa",
+    r"\bhaut päättyivät",
+    r"\bhaku päättyi\b",
+    r"applications were received",
+    r"received \d+ applications",
+    r"ansökningar inkom",
+    r"\binkom\b",
+)
+INVITES = cues(
+    r"\bvoi(?:vat)?\b(?:\s[\wäö]{1,20}){0,3}\s(?:hakea|saada)\b",
+    r"hakijoina voivat",
+    r"haettavissa on",
+    r"on haettavissa",
+    r"haettavana",
+    r"haettavaksi",
+    r"jaettavissa",
+    r"käytettävissä",
+    r"on käynnissä",
+    r"on avoinna",
+    r"avoinna olevassa",
+    r"\bavataan\b",
+    r"\bavaa\b",
+    r"\balkaa\b",
+    r"\balkaen\b",
+    r"päättyy",
+    r"\bhae\b",
+    r"kan sökas",
+    r"\bpågår\b",
+    r"är öppen",
+    r"\butlyser\b",
+    r"\binleds\b",
+    r"can apply",
+    r"may apply",
+    r"can be applied",
+    r"\bis open\b",
+    r"\bare open\b",
+    r"\bopens\b",
+    r"must be submitted",
+    r"\bdeadline\b",
+    r"is available",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether the item is a call, and the sentence that decided it."""
+
+    is_call: bool
+    evidence: str
+
+
+def announces_call(doc: Document, *, has_call_dates: bool, rolling: bool) -> Verdict:
+    """Decide whether ``doc`` announces a call (see the module docstring)."""
+    title = doc.title
+    if any(pattern.search(title) for pattern in (AWARDED, TITLE_AWARDED, RESULTS)):
+        return Verdict(False, f"title reports results: {snippet(title)}")
+    if not has_call_dates and not rolling:
+        return Verdict(False, "no date of a call and not a rolling call")
+    results = count(AWARDED, doc.text) + count(RESULTS, doc.text)
+    invitations = count(INVITES, doc.text)
+    if results and results >= invitations:
+        first = AWARDED.search(doc.text) or RESULTS.search(doc.text)
+        where = snippet(doc.sentence_at(first.start()).text) if first else ""
+        reason = f"reports results ({results}) more than it invites ({invitations})"
+        return Verdict(False, f"{reason}: {where}")
+    return Verdict(True, "")

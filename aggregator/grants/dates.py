@@ -1,0 +1,255 @@
+"""Decide which dates of a grant text open and close the call (its *hakuaika*).
+
+*Hakuaika* (fi; sv *ansökningstid*, en *application period*) is the period during which
+applications are accepted. Announcements also mention many other dates: when funded projects
+may incur costs ("kustannuksia voi syntyä ajalla 1.10.2023–30.9.2024"), when the money may be
+used, when decisions are made, info events and their registration deadlines, an earlier call,
+the day a law takes effect. Each date found by :mod:`aggregator.grants.datescan` gets a role
+from the words around it in its sentence:
+
+1. a *negative* cue between the previous date (or the sentence start) and this one ("kustannus",
+   "päätökset", "infotilaisuus", "ilmoittautuminen", "ensimmäinen ... järjestettiin",
+   "eligible costs", "beslut"...) means the date is not the call's;
+2. a postposition right after the date decides next: ``mennessä``/``saakka``/``asti`` (by,
+   until) close the call, ``alkaen``/``lähtien`` (from) open it;
+3. otherwise the nearest cue before it: *opens* ("avataan", "alkaa", "käynnistyy", "inleds",
+   "från och med", "opened on"), *closes* ("päättyy", "viimeistään", "määräaika", "till den",
+   "deadline", "by", "until") or *period* ("hakuaika", "haku on avoinna", "ajalla",
+   "ansökningstiden", "is open");
+4. a range is the call period when it is not negated and a cue or a call word is near it.
+
+Candidates are voted on per date (a date repeated in the title and the body wins over one
+mentioned once); the time comes from any mention of the winning date that gives one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from aggregator.grants.datescan import Mention, Point, find_mentions
+from aggregator.grants.text import Document, Sentence, cues, last_match, snippet
+
+WINDOW = 300  # characters of context looked at before a date
+
+NEGATIVE = cues(
+    # fi: costs, use of the money, decisions, events, registration, laws, earlier calls
+    r"kustannu",
+    r"tukikelpoi",
+    r"käytössä",
+    r"toteutusai",
+    r"hankeai",
+    r"aikaisintaan",
+    r"\bjatku(?:a|u|i|vat)\b",
+    r"päätö[ks]",
+    r"tilaisuu",
+    r"webinaar",
+    r"ilmoittau",
+    r"voimaan",
+    r"julkaistiin",
+    r"julkaisuajankohta",
+    r"ohjelmakau",
+    r"järjestettiin",
+    r"\bensimmäi",
+    r"\bedelli",
+    r"\baiemm",
+    r"\btuetaan",
+    r"siirtymä",
+    r"rahoitettava toiminta",
+    r"toimintansa",
+    r"hyväksyn",
+    r"hankkeet käynnisty",
+    # sv
+    r"kostnad",
+    r"stödberättig",
+    r"projekttid",
+    r"beslut",
+    r"informationstillfäll",
+    r"evenemang",
+    r"anmäl",
+    r"träd(?:er|de) i kraft",
+    r"\btidigare",
+    r"\bförsta",
+    # en
+    r"\bcosts?\b",
+    r"project period",
+    r"implementation",
+    r"\bdecisions?\b",
+    r"\bevent\b",
+    r"webinar",
+    r"info(?:rmation)? session",
+    r"\bregist",
+    r"into force",
+    r"\bprevious",
+    r"\bfirst call",
+)
+OPENS = cues(
+    r"\balka",
+    r"\bavat",
+    r"\bavaa\b",
+    r"\bavau",
+    r"\bavann",
+    r"\bavasi",
+    r"käynnisty",
+    r"käynnistä",
+    r"julistaa haettavaksi",
+    r"från och med",
+    r"\binled",
+    r"\binlett",
+    r"\böppna",
+    r"\bbörja",
+    r"\bstarta",
+    r"\butlys",
+    r"\bopen(?:s|ed)\b",
+    r"\b(?:will|to) open\b",
+    r"\bopening\b",
+    r"\blaunch",
+    r"\bstart",
+    r"\bbegin",
+)
+CLOSES = cues(
+    r"päätty",
+    r"mennessä",
+    r"viimeistään",
+    r"viimeinen (?:haku|jättö)päivä",
+    r"\blast day\b",
+    r"saakka",
+    r"\basti\b",
+    r"määräai",
+    r"sulkeutu",
+    r"\btill\b",
+    r"\bsenast",
+    r"\bg(?:år|ått|ick) ut",
+    r"upphör",
+    r"\bslut",
+    r"\bstäng",
+    r"\bsista",
+    r"deadline",
+    r"\bby\b",
+    r"\buntil\b",
+    r"\bclos(?:e|es|ed|ing)\b",
+    r"\bends?\b",
+    r"\bdue\b",
+    r"no later than",
+)
+PERIOD = cues(
+    r"hakuai",
+    r"hakuaja",
+    r"avoinna",
+    r"käynnissä",
+    r"\bajalla\b",
+    r"\bajalle\b",
+    r"ajanjakso",
+    r"haettavissa",
+    r"ansökningsti",
+    r"ansökningsomg",
+    r"\bpågår",
+    r"\böppen\b",
+    r"application period",
+    r"\bis open\b",
+    r"\bare open\b",
+    r"\bopen from\b",
+    r"\bruns?\b",
+)
+# Postpositions that bind to the date just before them.
+AFTER_CLOSES = re.compile(r"^[\s,]{0,3}(?:mennessä|saakka|asti|päättyne)", re.I)
+AFTER_OPENS = re.compile(r"^[\s,]{0,3}(?:alkaen|lähtien|inlett|inleds)", re.I)
+CALL_WORDS = cues(r"\bhak", r"\bhaku", r"haussa", r"ansök", r"\bcall", r"applica", r"\bapply")
+
+
+@dataclass(frozen=True, slots=True)
+class CallPeriod:
+    """The call's opening and closing moments and the sentences they were read from.
+
+    Values are dates, or aware Europe/Helsinki datetimes when the text gave a time.
+    """
+
+    opens_at: date | datetime | None = None
+    closes_at: date | datetime | None = None
+    opens_evidence: str = ""
+    closes_evidence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    point: Point
+    weight: int
+    sentence: Sentence
+
+
+def call_period(doc: Document, published: date | None) -> CallPeriod:
+    """The opening and closing of the call described in ``doc``."""
+    opens: list[_Candidate] = []
+    closes: list[_Candidate] = []
+    mentions = find_mentions(doc.text, published)
+    for index, mention in enumerate(mentions):
+        sentence = doc.sentence_at(mention.start)
+        previous_end = mentions[index - 1].end if index else 0
+        before = doc.text[max(sentence.start, previous_end, mention.start - WINDOW) : mention.start]
+        after = doc.text[mention.end : min(sentence.end, mention.end + 40)]
+        role = _role(mention, before, after, sentence.text)
+        weight = 1 if sentence.in_title else 2
+        if role == "period" and mention.last is not None:
+            opens.append(_Candidate(mention.first, weight, sentence))
+            closes.append(_Candidate(mention.last, weight, sentence))
+        elif role == "opens":
+            opens.append(_Candidate(mention.first, weight, sentence))
+        elif role == "closes":
+            closes.append(_Candidate(mention.last or mention.first, weight, sentence))
+    return _choose(opens, closes)
+
+
+def _role(mention: Mention, before: str, after: str, sentence: str) -> str | None:
+    if NEGATIVE.search(before):
+        return None
+    if mention.is_range:
+        near = before + " " + after
+        if any(p.search(near) for p in (PERIOD, OPENS, CLOSES)) or CALL_WORDS.search(sentence):
+            return "period"
+        return None
+    if AFTER_CLOSES.match(after):
+        return "closes"
+    if AFTER_OPENS.match(after):
+        return "opens"
+    return _nearest_cue(before)
+
+
+def _nearest_cue(before: str) -> str | None:
+    best: tuple[int, str | None] = (-1, None)
+    for pattern, role in ((OPENS, "opens"), (CLOSES, "closes"), (PERIOD, None)):
+        found = last_match(pattern, before)
+        if found is not None and found.end() > best[0]:
+            best = (found.end(), role)
+    return best[1]
+
+
+def _choose(opens: list[_Candidate], closes: list[_Candidate]) -> CallPeriod:
+    opening, open_sentence = _vote(opens)
+    closing, close_sentence = _vote(closes)
+    if opening is not None and closing is not None and _day(opening) > _day(closing):
+        opening, open_sentence = None, ""
+    return CallPeriod(opening, closing, open_sentence, close_sentence)
+
+
+def _vote(candidates: list[_Candidate]) -> tuple[date | datetime | None, str]:
+    """The most supported date (first mentioned on a tie), with a time if any mention has one."""
+    scores: dict[date, int] = defaultdict(int)
+    order: dict[date, int] = {}
+    for position, candidate in enumerate(candidates):
+        day = _day(candidate.point.value())
+        scores[day] += candidate.weight
+        order.setdefault(day, position)
+    if not scores:
+        return None, ""
+    winner = max(scores, key=lambda day: (scores[day], -order[day]))
+    chosen = [c for c in candidates if _day(c.point.value()) == winner]
+    timed = next((c for c in chosen if c.point.hour is not None), None)
+    best = timed or chosen[0]
+    return best.point.value(), snippet(best.sentence.text)
+
+
+def _day(value: date | datetime | None) -> date:
+    assert value is not None  # find_mentions drops points without a full date
+    return value.date() if isinstance(value, datetime) else value
