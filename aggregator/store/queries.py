@@ -78,6 +78,7 @@ class GrantView:
     rolling: bool
     deadline_changed_at: datetime | None
     previous_closes_at: datetime | None
+    reference: str | None = None
     item_ids: tuple[int, ...] = ()
 
 
@@ -240,6 +241,7 @@ def grant_view(call: GrantCallRow, item_ids: Sequence[int] = ()) -> GrantView:
         rolling=call.rolling,
         deadline_changed_at=call.deadline_changed_at,
         previous_closes_at=call.previous_closes_at,
+        reference=call.reference,
         item_ids=tuple(item_ids),
     )
 

@@ -1,0 +1,58 @@
+"""Enrichers: what happens to a new or edited story inside the ingest transaction.
+
+The pipeline calls each enricher with the session, the story's id and its normalised
+:class:`~aggregator.types.Item`. Grant extraction turns call announcements into grant-call
+records; tagging stores audiences and topics with their reasons. Both are pure decisions
+(:mod:`aggregator.grants`, :mod:`aggregator.tagging`) written by the store.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from aggregator.clock import helsinki_date
+from aggregator.grants.extract import extract_grant
+from aggregator.pipeline import Enricher
+from aggregator.store.grants import GrantStore
+from aggregator.types import GrantFields, Item
+
+
+def publication(item: Item) -> date | datetime | None:
+    """The publication time as the text's own reference: a datetime, or the Helsinki date."""
+    if item.published is None:
+        return None
+    return item.published if item.published_has_time else helsinki_date(item.published)
+
+
+def grant_fields(item: Item) -> GrantFields:
+    return extract_grant(
+        item.title,
+        item.body_text or item.summary,
+        published=publication(item),
+        language=item.language,
+        structured=item.grant,
+        source_id=item.source_id,
+        url=item.canonical_url,
+    )
+
+
+def record_grant_call(session: Session, item_id: int, item: Item, now: datetime) -> None:
+    """Store the call an item announces (if it announces one) and link the item to it."""
+    fields = grant_fields(item)
+    if not fields.is_call:
+        return
+    GrantStore(session).record(
+        fields,
+        item_id=item_id,
+        title=item.title,
+        url=item.canonical_url,
+        language=item.language,
+        published=publication(item),
+        now=now,
+    )
+
+
+def default_enrichers() -> list[Enricher]:
+    return [record_grant_call]

@@ -1,0 +1,174 @@
+"""Grant calls in the database: one record per call, updated when a call is seen again.
+
+A call's identity is :func:`aggregator.grants.lifecycle.call_key`; every news item whose text
+announces that call links to the same ``grant_call`` row. A re-sighting is folded in with
+:func:`aggregator.grants.lifecycle.merge`; a changed deadline keeps the record and sets
+``deadline_changed_at`` (feeds and digests show it) and ``previous_closes_at``.
+
+Dates: GrantFields carries a ``date`` when the text gave no time. The row stores such an opening
+as the start of that Helsinki day and a deadline as its last second, with ``*_has_time`` False,
+and :func:`fields_of` turns them back into dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from aggregator.clock import end_of_day, helsinki_date, start_of_day
+from aggregator.grants.lifecycle import call_key, merge
+from aggregator.store import versions
+from aggregator.store.models import GrantCallRow, ItemGrantLink, ItemTag
+from aggregator.store.queries import GrantView, grant_view
+from aggregator.types import GrantFields
+
+
+def _opening(value: date | datetime | None) -> tuple[datetime | None, bool]:
+    if value is None:
+        return None, False
+    if isinstance(value, datetime):
+        return value, True
+    return start_of_day(value), False
+
+
+def _closing(value: date | datetime | None) -> tuple[datetime | None, bool]:
+    if value is None:
+        return None, False
+    if isinstance(value, datetime):
+        return value, True
+    return end_of_day(value), False
+
+
+def _as_field(moment: datetime | None, has_time: bool) -> date | datetime | None:
+    if moment is None or has_time:
+        return moment
+    return helsinki_date(moment)
+
+
+def fields_of(row: GrantCallRow | GrantView) -> GrantFields:
+    """A stored call as GrantFields again (date-only values back to dates)."""
+    return GrantFields(
+        is_call=True,
+        opens_at=_as_field(row.opens_at, row.opens_has_time),
+        closes_at=_as_field(row.closes_at, row.closes_has_time),
+        amount_eur=row.amount_eur,
+        programme=row.programme,
+        funder=row.funder,
+        eligible=tuple(row.eligible),
+        apply_url=row.apply_url,
+        rolling=row.rolling,
+        reference=row.reference,
+    )
+
+
+def _write_fields(row: GrantCallRow, fields: GrantFields) -> None:
+    row.opens_at, row.opens_has_time = _opening(fields.opens_at)
+    row.closes_at, row.closes_has_time = _closing(fields.closes_at)
+    row.amount_eur = fields.amount_eur
+    row.programme = fields.programme
+    row.funder = fields.funder
+    row.eligible = list(fields.eligible)
+    row.apply_url = fields.apply_url
+    row.rolling = fields.rolling
+    row.reference = fields.reference
+    row.evidence = dict(fields.evidence)
+
+
+class GrantStore:
+    """Grant-call reads and writes within one session (the caller owns the transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        fields: GrantFields,
+        *,
+        item_id: int,
+        title: str,
+        url: str,
+        language: str,
+        published: date | datetime | None,
+        now: datetime,
+    ) -> tuple[int, bool]:
+        """Store or update the call ``fields`` describe and link ``item_id`` to it.
+
+        Returns the call's id and whether this sighting changed its deadline.
+        """
+        key = call_key(fields, title, published=published)
+        row = self.session.exec(select(GrantCallRow).where(GrantCallRow.call_key == key)).first()
+        changed = False
+        if row is None:
+            row = GrantCallRow(
+                call_key=key,
+                title=title,
+                url=url,
+                language=language,
+                first_item_id=item_id,
+                first_seen_at=now,
+                updated_at=now,
+            )
+            _write_fields(row, fields)
+        else:
+            old_closing = row.closes_at
+            merged, changed = merge(fields_of(row), fields)
+            _write_fields(row, merged)
+            row.updated_at = now
+            if changed:
+                row.deadline_changed_at = now
+                row.previous_closes_at = old_closing
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        self._link(item_id, row.id)
+        versions.bump(self.session, now)
+        return row.id, changed
+
+    def _link(self, item_id: int, call_id: int) -> None:
+        if self.session.get(ItemGrantLink, (item_id, call_id)) is None:
+            self.session.add(ItemGrantLink(item_id=item_id, grant_call_id=call_id))
+
+    def calls(
+        self,
+        *,
+        closing_after: datetime | None = None,
+        audiences: tuple[str, ...] = (),
+        limit: int = 500,
+    ) -> list[GrantView]:
+        """Calls with their linked items, soonest deadline first (rolling and undated last).
+
+        ``closing_after`` keeps calls whose deadline is later than it (or that have none);
+        ``audiences`` keeps calls linked to an item carrying one of those audience tags.
+        """
+        query = select(GrantCallRow)
+        if closing_after is not None:
+            query = query.where(
+                (col(GrantCallRow.closes_at) > closing_after)
+                | col(GrantCallRow.closes_at).is_(None)
+            )
+        if audiences:
+            tagged = (
+                select(ItemGrantLink.grant_call_id)
+                .join(ItemTag, col(ItemTag.item_id) == col(ItemGrantLink.item_id))
+                .where(col(ItemTag.tag_id).in_(list(audiences)))
+            )
+            query = query.where(col(GrantCallRow.id).in_(tagged))
+        rows = list(self.session.exec(query.limit(limit)))
+        links = self._items_of([row.id for row in rows if row.id is not None])
+        views = [grant_view(row, links.get(row.id or 0, ())) for row in rows]
+        return sorted(views, key=_deadline_order)
+
+    def _items_of(self, call_ids: list[int]) -> dict[int, tuple[int, ...]]:
+        found: dict[int, list[int]] = {}
+        query = select(ItemGrantLink).where(col(ItemGrantLink.grant_call_id).in_(call_ids))
+        for link in self.session.exec(query.order_by(col(ItemGrantLink.item_id))):
+            found.setdefault(link.grant_call_id, []).append(link.item_id)
+        return {call_id: tuple(ids) for call_id, ids in found.items()}
+
+
+def _deadline_order(view: GrantView) -> tuple[int, Any]:
+    if view.closes_at is None:
+        return (1, view.title)
+    return (0, view.closes_at)

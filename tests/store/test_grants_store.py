@@ -1,0 +1,145 @@
+"""Grant calls as records: created from call texts, merged on re-sighting, deadline changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from aggregator.clock import HELSINKI
+from aggregator.enrich import record_grant_call
+from aggregator.normalize.dedupe import Decision, Outcome
+from aggregator.normalize.item import normalize_item
+from aggregator.store.db import session_scope
+from aggregator.store.grants import GrantStore, fields_of
+from aggregator.store.items import ItemStore
+from aggregator.store.models import ContentVersion, GrantCallRow, ItemGrantLink
+from aggregator.types import RawItem
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+CALL_TEXT = (
+    "Sisäministeriö avaa Turvapaikka-, maahanmuutto- ja kotouttamisrahaston (AMIF) haun. "
+    "Hakuaika 16.11.2026 klo 8.00 – 29.1.2027 klo 16.15. Haettavissa on 10,8 miljoonaa euroa. "
+    "Hakijoina voivat olla kunnat, hyvinvointialueet ja järjestöt."
+)
+
+
+def store_raw(engine: Engine, raw: RawItem) -> int:
+    item = normalize_item(raw)
+    with session_scope(engine) as session:
+        item_id = ItemStore(session).save(item, Decision(Outcome.NEW), NOW)
+        record_grant_call(session, item_id, item, NOW)
+    return item_id
+
+
+def raw(url: str, title: str, body: str) -> RawItem:
+    return RawItem(
+        source_id="eusa-amif",
+        url=url,
+        title=title,
+        body_text=body,
+        published=datetime(2026, 11, 16, 9, 15, tzinfo=HELSINKI).astimezone(UTC),
+        published_has_time=True,
+    )
+
+
+def test_call_text_becomes_a_call_record_linked_to_its_item(engine: Engine) -> None:
+    item_id = store_raw(
+        engine,
+        raw(
+            "https://eusa-rahastot2021.fi/-/amif-talvi",
+            "AMIF-rahaston haku talvi 2026–2027",
+            CALL_TEXT,
+        ),
+    )
+    with session_scope(engine) as session:
+        calls = GrantStore(session).calls()
+        version = session.get(ContentVersion, "content")
+    assert len(calls) == 1
+    call = calls[0]
+    assert call.programme == "AMIF"
+    assert call.amount_eur == 10_800_000
+    assert call.closes_at == datetime(2027, 1, 29, 16, 15, tzinfo=HELSINKI)
+    assert call.closes_has_time
+    assert set(call.eligible) >= {"municipalities", "wellbeing-counties", "ngos"}
+    assert call.item_ids == (item_id,)
+    assert version is not None and version.version >= 1
+
+
+def test_news_item_that_is_not_a_call_creates_nothing(engine: Engine) -> None:
+    store_raw(
+        engine,
+        raw(
+            "https://kotoutuminen.fi/-/myonnetyt",
+            "Järjestöavustuksia myönnettiin 11 hankkeelle",
+            "Työ- ja elinkeinoministeriön järjestöavustusta myönnettiin yhteensä 800 000 euroa 11 hankkeelle.",
+        ),
+    )
+    with session_scope(engine) as session:
+        assert session.exec(select(GrantCallRow)).all() == []
+
+
+def test_second_item_about_same_call_links_and_changed_deadline_is_marked(engine: Engine) -> None:
+    first = store_raw(
+        engine,
+        raw(
+            "https://eusa-rahastot2021.fi/-/amif-talvi",
+            "AMIF-rahaston haku talvi 2026–2027",
+            CALL_TEXT,
+        ),
+    )
+    extended = CALL_TEXT.replace("29.1.2027 klo 16.15", "12.2.2027 klo 16.15")
+    second = store_raw(
+        engine,
+        raw(
+            "https://kotoutuminen.fi/-/amif-haun-hakuaikaa-jatketaan",
+            "AMIF-rahaston hakuaikaa jatketaan",
+            extended,
+        ),
+    )
+    with session_scope(engine) as session:
+        calls = session.exec(select(GrantCallRow)).all()
+        links = session.exec(select(ItemGrantLink.item_id)).all()
+    assert len(calls) == 1
+    call = calls[0]
+    assert sorted(links) == sorted([first, second])
+    assert call.closes_at == datetime(2027, 2, 12, 16, 15, tzinfo=HELSINKI)
+    assert call.previous_closes_at == datetime(2027, 1, 29, 16, 15, tzinfo=HELSINKI)
+    assert call.deadline_changed_at == NOW
+
+
+def test_date_only_deadline_round_trips_as_a_date(engine: Engine) -> None:
+    store_raw(
+        engine,
+        raw(
+            "https://tem.fi/-/erityisavustus",
+            "Erityisavustus kunnille kotoutumisen edistämiseen haettavissa",
+            "Työ- ja elinkeinoministeriö julistaa haettavaksi erityisavustuksen kunnille. Hakuaika päättyy 15.3.2027. Haettavissa on 2 miljoonaa euroa.",
+        ),
+    )
+    with session_scope(engine) as session:
+        row = session.exec(select(GrantCallRow)).one()
+    assert not row.closes_has_time
+    assert fields_of(row).closes_at == date(2027, 3, 15)
+    assert row.closes_at == datetime(2027, 3, 15, 23, 59, 59, tzinfo=HELSINKI)
+
+
+def test_calls_are_sorted_by_deadline_and_filtered_by_closing(engine: Engine) -> None:
+    store_raw(
+        engine,
+        raw(
+            "https://tem.fi/-/a",
+            "Erityisavustus kunnille kotoutumisen edistämiseen haettavissa",
+            "Työ- ja elinkeinoministeriö julistaa haettavaksi erityisavustuksen. Hakuaika 1.2.–15.3.2027.",
+        ),
+    )
+    store_raw(
+        engine,
+        raw("https://eusa-rahastot2021.fi/-/b", "AMIF-rahaston haku talvi 2026–2027", CALL_TEXT),
+    )
+    with session_scope(engine) as session:
+        calls = GrantStore(session).calls()
+        later = GrantStore(session).calls(closing_after=datetime(2027, 2, 1, tzinfo=UTC))
+    assert [c.closes_at for c in calls] == sorted(c.closes_at for c in calls if c.closes_at)
+    assert len(later) == 1
