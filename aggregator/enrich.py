@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from aggregator.clock import helsinki_date
 from aggregator.grants.extract import extract_grant
+from aggregator.normalize.dedupe import Outcome
 from aggregator.pipeline import Enricher
 from aggregator.store.grants import GrantStore
 from aggregator.types import GrantFields, Item
@@ -38,8 +39,15 @@ def grant_fields(item: Item) -> GrantFields:
     )
 
 
-def record_grant_call(session: Session, item_id: int, item: Item, now: datetime) -> None:
-    """Store the call an item announces (if it announces one) and link the item to it."""
+def record_grant_call(
+    session: Session, item_id: int, item: Item, outcome: Outcome, now: datetime
+) -> None:
+    """Store the call a story announces (if it does) and link the story to it.
+
+    A republished copy (``ALSO_SEEN``) adds nothing: the story's own text already decided.
+    """
+    if outcome not in (Outcome.NEW, Outcome.UPDATED):
+        return
     fields = grant_fields(item)
     if not fields.is_call:
         return

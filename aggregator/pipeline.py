@@ -35,8 +35,9 @@ from aggregator.types import Item, Page, ParseResult, RawItem
 
 log = logging.getLogger(__name__)
 
-# Called inside the store transaction for every new or edited story (tagging, grant calls).
-Enricher = Callable[[Session, int, Item, datetime], None]
+# Called inside the store transaction for every story that is new, edited at its source, or
+# carried by a source that had not carried it before (tagging, grant calls).
+Enricher = Callable[[Session, int, Item, Outcome, datetime], None]
 
 
 @dataclass
@@ -203,15 +204,15 @@ def store_items(
             source_id=item.source_id,
             candidates=store.candidates(item.story_keys),
         )
-        item_id = store.save(item, decision, now)
+        item_id, new_sighting = store.save(item, decision, now)
         counts.found += 1
-        if decision.outcome in (Outcome.NEW, Outcome.UPDATED):
-            counts.new += decision.outcome is Outcome.NEW
-            counts.updated += decision.outcome is Outcome.UPDATED
-            if decision.outcome is Outcome.NEW:
-                counts.new_ids.append(item_id)
+        counts.new += decision.outcome is Outcome.NEW
+        counts.updated += decision.outcome is Outcome.UPDATED
+        if decision.outcome is Outcome.NEW:
+            counts.new_ids.append(item_id)
+        if decision.outcome is not Outcome.UNCHANGED or new_sighting:
             for enrich in enrichers:
-                enrich(session, item_id, item, now)
+                enrich(session, item_id, item, decision.outcome, now)
     if counts.new or counts.updated:
         versions.bump(session, now)
     return counts

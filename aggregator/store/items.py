@@ -73,8 +73,9 @@ class ItemStore:
             kind=row.kind,
         )
 
-    def save(self, item: Item, decision: Decision, now: datetime) -> int:
-        """Carry out ``decision`` for ``item``; returns the story's id."""
+    def save(self, item: Item, decision: Decision, now: datetime) -> tuple[int, bool]:
+        """Carry out ``decision`` for ``item``; returns the story's id and whether this
+        (source, URL) sighting is new."""
         if decision.outcome is Outcome.NEW:
             item_id = self._insert(item, now)
         else:
@@ -83,9 +84,9 @@ class ItemStore:
             if decision.outcome is Outcome.UPDATED:
                 self._update(item_id, item, now)
         self._add_keys(item_id, item.story_keys)
-        self._touch_sighting(item_id, item, now)
+        new_sighting = self._touch_sighting(item_id, item, now)
         self.session.flush()
-        return item_id
+        return item_id, new_sighting
 
     def _insert(self, item: Item, now: datetime) -> int:
         row = ItemRow(
@@ -137,7 +138,7 @@ class ItemStore:
             if key not in existing:
                 self.session.add(StoryKey(key=key, item_id=item_id))
 
-    def _touch_sighting(self, item_id: int, item: Item, now: datetime) -> None:
+    def _touch_sighting(self, item_id: int, item: Item, now: datetime) -> bool:
         url_key = item.story_keys[0]
         sighting = self.session.exec(
             select(Sighting).where(
@@ -154,9 +155,11 @@ class ItemStore:
                 first_seen_at=now,
                 last_seen_at=now,
             )
-        else:
-            sighting.last_seen_at = now
+            self.session.add(sighting)
+            return True
+        sighting.last_seen_at = now
         self.session.add(sighting)
+        return False
 
 
 def _id(row: ItemRow) -> int:

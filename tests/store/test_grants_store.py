@@ -28,8 +28,8 @@ CALL_TEXT = (
 def store_raw(engine: Engine, raw: RawItem) -> int:
     item = normalize_item(raw)
     with session_scope(engine) as session:
-        item_id = ItemStore(session).save(item, Decision(Outcome.NEW), NOW)
-        record_grant_call(session, item_id, item, NOW)
+        item_id, _ = ItemStore(session).save(item, Decision(Outcome.NEW), NOW)
+        record_grant_call(session, item_id, item, Outcome.NEW, NOW)
     return item_id
 
 

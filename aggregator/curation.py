@@ -1,0 +1,294 @@
+"""Curation: the tagging engine over the database, where admins keep taxonomy and rules.
+
+- :func:`seed_tagging` copies ``config/taxonomy.toml`` and ``config/rules.toml`` into the
+  database on ``aggregator init``; what admins changed there stays.
+- :func:`database_tagger` builds a :class:`~aggregator.tagging.match.Tagger` from the database's
+  tags and enabled rules (a broken stored rule is logged and skipped, never fatal).
+- :func:`tag_story` tags one stored story: the rules on its text, plus the source-implied tags of
+  EVERY source that carried it (a story first seen in the main list and then in "Uutisia
+  viranomaisille" gets that list's audience), merged with the admins' overrides.
+- :func:`retag` re-applies the current rules to stored stories, idempotently;
+  :func:`preview_rule` says which stories a draft rule would add its tag to or remove it from.
+- :class:`TaggerProvider` hands long-running processes a tagger that is rebuilt when an admin
+  changes a rule or tag (the ``rules`` content version moves).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from aggregator.clock import Clock, SystemClock
+from aggregator.normalize.dedupe import Outcome
+from aggregator.store import versions
+from aggregator.store.models import ItemRow, Sighting
+from aggregator.store.tags import TagStore
+from aggregator.tagging.loading import load_masked_phrases, read_source_defaults, rules_from_records
+from aggregator.tagging.match import Tagger, TextItem
+from aggregator.tagging.morphology import Morphology, create_morphology
+from aggregator.tagging.rules import Rule
+from aggregator.tagging.taxonomy import TagDefinition, Taxonomy, load_taxonomy
+from aggregator.types import Item, TagAssignment, TagKind, TagOrigin
+
+log = logging.getLogger(__name__)
+
+RULES_VERSION = "rules"
+BATCH = 500
+
+
+# --- seeding and building ----------------------------------------------------------------------
+
+
+def _tag_record(tag: TagDefinition) -> dict[str, Any]:
+    labels = dict(tag.labels)
+    return {
+        "id": tag.id,
+        "kind": tag.kind.value,
+        "label_fi": labels["fi"],
+        "label_sv": labels["sv"],
+        "label_en": labels["en"],
+        "description_en": tag.description,
+    }
+
+
+def seed_tagging(session: Session, config_dir: Path, now: datetime) -> tuple[int, int]:
+    """Copy configured tags and rules the database lacks; returns (tags added, rules added)."""
+    store = TagStore(session)
+    tags = store.seed_taxonomy(
+        [_tag_record(t) for t in load_taxonomy(config_dir / "taxonomy.toml").tags], now
+    )
+    rules_path = config_dir / "rules.toml"
+    records = tomllib.loads(rules_path.read_text(encoding="utf-8")).get("rule", [])
+    rules = store.seed_rules(records, now)
+    if tags or rules:
+        versions.bump(session, now, RULES_VERSION)
+    return tags, rules
+
+
+def database_taxonomy(session: Session) -> Taxonomy:
+    """The active tags of the database as a Taxonomy (audiences first, in their order)."""
+    definitions = [
+        TagDefinition(
+            row.id,
+            TagKind(row.kind),
+            (("fi", row.label_fi), ("sv", row.label_sv), ("en", row.label_en)),
+            row.description_en or row.description_fi or row.id,
+        )
+        for row in TagStore(session).taxonomy()
+    ]
+    return Taxonomy(sorted(definitions, key=lambda t: t.kind != TagKind.AUDIENCE))
+
+
+def database_rules(
+    session: Session, taxonomy: Taxonomy, morphology: Morphology | None = None
+) -> list[Rule]:
+    records = [row.definition for row in TagStore(session).rules(enabled_only=True)]
+    return rules_from_records(records, taxonomy=taxonomy, morphology=morphology)
+
+
+def database_tagger(session: Session, config_dir: Path, morphology: Morphology) -> Tagger:
+    """A tagger over the database's taxonomy and rules, with the configured source defaults."""
+    taxonomy = database_taxonomy(session)
+    return Tagger(
+        taxonomy,
+        database_rules(session, taxonomy, morphology),
+        morphology,
+        read_source_defaults(config_dir / "sources.toml"),
+        masked_phrases=load_masked_phrases(config_dir / "rules.toml"),
+    )
+
+
+def with_rule(tagger: Tagger, draft: Rule) -> Tagger:
+    """``tagger`` with ``draft`` added, or replacing the rule of the same id."""
+    rules = [rule for rule in tagger.rules if rule.id != draft.id]
+    return Tagger(
+        tagger.taxonomy,
+        [*rules, draft],
+        tagger.morphology,
+        tagger.source_defaults,
+        masked_phrases=tagger.masked_phrases,
+    )
+
+
+# --- tagging stored stories --------------------------------------------------------------------
+
+
+def source_assignments(tagger: Tagger, source_ids: Iterable[str]) -> list[TagAssignment]:
+    """The tags the given sources imply, each with "from source X" as its reason."""
+    found = []
+    for source_id in dict.fromkeys(source_ids):
+        for tag_id in tagger.source_defaults.get(source_id, ()):
+            kind = tagger.taxonomy.kind_of(tag_id)
+            if kind is not None:
+                found.append(TagAssignment(tag_id, kind, TagOrigin.SOURCE, source_id=source_id))
+    return found
+
+
+def computed_tags(tagger: Tagger, row: ItemRow, source_ids: Sequence[str]) -> list[TagAssignment]:
+    """Rules on the story's text plus the defaults of every source that carried it."""
+    text = TextItem(row.title, row.summary, row.body_text, row.language, row.primary_source_id)
+    by_rules = [a for a in tagger.tag(text) if a.origin is not TagOrigin.SOURCE]
+    return by_rules + source_assignments(tagger, source_ids)
+
+
+def _sources_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    query = select(Sighting.item_id, Sighting.source_id).where(
+        col(Sighting.item_id).in_(list(item_ids))
+    )
+    for item_id, source_id in session.exec(query.order_by(col(Sighting.id))):
+        found.setdefault(item_id, []).append(source_id)
+    return found
+
+
+def tag_story(session: Session, tagger: Tagger, item_id: int, now: datetime) -> bool:
+    """(Re)tag one stored story; True when its stored tags changed."""
+    row = session.get_one(ItemRow, item_id)
+    sources = _sources_of(session, [item_id]).get(item_id, [row.primary_source_id])
+    return TagStore(session).apply(item_id, computed_tags(tagger, row, sources), now)
+
+
+def _batches(session: Session, since: datetime | None) -> Iterator[list[ItemRow]]:
+    last_id = 0
+    while True:
+        query = select(ItemRow).where(col(ItemRow.id) > last_id)
+        if since is not None:
+            query = query.where(col(ItemRow.sort_at) >= since)
+        rows = list(session.exec(query.order_by(col(ItemRow.id)).limit(BATCH)))
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1].id or last_id
+
+
+@dataclass(frozen=True, slots=True)
+class RetagResult:
+    checked: int
+    changed: int
+
+
+def retag(
+    session: Session,
+    tagger: Tagger,
+    since: datetime | None = None,
+    *,
+    now: datetime | None = None,
+) -> RetagResult:
+    """Re-apply ``tagger`` to stored stories (published/seen since ``since``); idempotent."""
+    now = now or SystemClock().now()
+    store = TagStore(session)
+    kinds = store.kinds()
+    checked = changed = 0
+    for rows in _batches(session, since):
+        sources = _sources_of(session, [r.id for r in rows if r.id is not None])
+        for row in rows:
+            assert row.id is not None
+            assignments = computed_tags(tagger, row, sources.get(row.id, [row.primary_source_id]))
+            changed += store.apply(row.id, assignments, now, kinds=kinds)
+            checked += 1
+        session.flush()
+    return RetagResult(checked=checked, changed=changed)
+
+
+@dataclass(frozen=True, slots=True)
+class RulePreview:
+    """Story ids whose stored tags saving the draft would add its tag to or remove it from."""
+
+    tag_id: str
+    added: tuple[int, ...]
+    removed: tuple[int, ...]
+    checked: int
+
+
+def _effective(tags: Sequence[TagAssignment], removed_by_admin: set[str]) -> set[str]:
+    return {a.tag_id for a in tags} - removed_by_admin
+
+
+def preview_rule(session: Session, draft: Rule, *, tagger: Tagger) -> RulePreview:
+    """What saving ``draft`` would change for its tag across all stored stories.
+
+    Compares the current rules with the current rules plus the draft (replacing the stored rule
+    of the same id), both with the admins' overrides applied, so only the draft's effect shows.
+    """
+    after = with_rule(tagger, draft)
+    store = TagStore(session)
+    added: list[int] = []
+    removed: list[int] = []
+    checked = 0
+    for rows in _batches(session, None):
+        ids = [r.id for r in rows if r.id is not None]
+        sources, overrides = _sources_of(session, ids), store.overrides(ids)
+        for row in rows:
+            assert row.id is not None
+            pinned = {o.tag_id: o.action for o in overrides.get(row.id, [])}
+            if draft.tag in pinned:
+                continue  # an admin decided this story's tag; the rule cannot change it
+            carried = sources.get(row.id, [row.primary_source_id])
+            had = draft.tag in _effective(computed_tags(tagger, row, carried), set())
+            has = draft.tag in _effective(computed_tags(after, row, carried), set())
+            if has and not had:
+                added.append(row.id)
+            elif had and not has:
+                removed.append(row.id)
+            checked += 1
+    return RulePreview(draft.tag, tuple(added), tuple(removed), checked)
+
+
+# --- long-running processes --------------------------------------------------------------------
+
+
+class TaggerProvider:
+    """A tagger over the database rules, rebuilt when admins change them.
+
+    One morphology (with its analysis cache) is shared by every rebuild; libvoikko is not
+    thread-safe, so tagging goes through :meth:`tag_story` under a lock.
+    """
+
+    def __init__(
+        self, config_dir: Path, morphology: Morphology | None = None, clock: Clock | None = None
+    ) -> None:
+        self.config_dir = config_dir
+        self._morphology = morphology
+        self._lock = threading.RLock()
+        self._tagger: Tagger | None = None
+        self._version: int | None = None
+        self.clock = clock or SystemClock()
+
+    @property
+    def morphology(self) -> Morphology:
+        if self._morphology is None:
+            self._morphology = create_morphology()
+        return self._morphology
+
+    def tagger(self, session: Session) -> Tagger:
+        with self._lock:
+            version, _ = versions.current(session, RULES_VERSION)
+            if self._tagger is None or version != self._version:
+                self._tagger = database_tagger(session, self.config_dir, self.morphology)
+                self._version = version
+            return self._tagger
+
+    def tag_story(self, session: Session, item_id: int, now: datetime) -> bool:
+        with self._lock:
+            return tag_story(session, self.tagger(session), item_id, now)
+
+    def enricher(
+        self, session: Session, item_id: int, item: Item, outcome: Outcome, now: datetime
+    ) -> None:
+        """Pipeline hook: tag new and edited stories, and stories a new source also carries."""
+        del item
+        if outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.ALSO_SEEN):
+            self.tag_story(session, item_id, now)
+
+
+def rules_changed(session: Session, now: datetime) -> None:
+    """Tell every TaggerProvider (in any process) to rebuild: call after saving rules or tags."""
+    versions.bump(session, now, RULES_VERSION)
