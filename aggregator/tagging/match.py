@@ -1,0 +1,269 @@
+"""The tagger: an item's text in, its audiences and topics out, each with the reason why.
+
+``Tagger(taxonomy, rules, morphology, source_defaults).tag(item)`` returns
+:class:`~aggregator.types.TagAssignment` records: one per firing rule (with the words that
+matched, per field) and one per source-implied tag. The rule precedence is documented in
+:mod:`aggregator.tagging.rules`; admin overrides are the store's job and come on top.
+
+Each field is tokenised once and each distinct token analysed once (LRU-cached in the
+:class:`~aggregator.tagging.morphology.Morphology`); the terms of all rules are indexed per
+language, so the cost per item is one pass over its words, not one pass per rule. Rules whose
+terms were not found at all are rejected by a set check before being evaluated per field.
+
+Output order is deterministic: audiences before topics, tags in taxonomy order, rule reasons
+(by rule id) before source reasons.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from aggregator.tagging.loading import load_masked_phrases, load_rules, read_source_defaults
+from aggregator.tagging.morphology import Morphology, create_morphology
+from aggregator.tagging.rules import FIELDS, Rule
+from aggregator.tagging.taxonomy import Taxonomy, load_taxonomy
+from aggregator.tagging.terms import TermIndex
+from aggregator.types import Match, TagAssignment, TagKind, TagOrigin
+
+log = logging.getLogger(__name__)
+
+KIND_ORDER = {TagKind.AUDIENCE: 0, TagKind.TOPIC: 1}
+ORIGIN_ORDER = {TagOrigin.RULE: 0, TagOrigin.SOURCE: 1, TagOrigin.ADMIN: 2}
+FieldHits = Mapping[str, Mapping[str, list[str]]]
+
+
+class TaggableText(Protocol):
+    """What the tagger reads from an item (:class:`~aggregator.types.Item` and RawItem fit)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def body_text(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def source_id(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TextItem:
+    """A plain :class:`TaggableText`, for callers that have loose strings (classify, tests)."""
+
+    title: str = ""
+    summary: str = ""
+    body_text: str = ""
+    language: str = "fi"
+    source_id: str = ""
+
+
+def field_texts(item: TaggableText) -> dict[str, str]:
+    """Rule field name -> the item's text (rules say ``body`` for ``body_text``)."""
+    return {"title": item.title or "", "summary": item.summary or "", "body": item.body_text or ""}
+
+
+def normalise_language(language: str | None) -> str:
+    """``fi-FI``, ``FI`` -> ``fi``; missing -> ``fi`` (most sources are Finnish)."""
+    return (language or "fi").split("-")[0].split("_")[0].strip().lower() or "fi"
+
+
+class Tagger:
+    """Applies rules and source defaults to items; see the module docstring."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        rules: Iterable[Rule],
+        morphology: Morphology,
+        source_defaults: Mapping[str, Iterable[str]] | None = None,
+        *,
+        masked_phrases: Iterable[str] = (),
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.morphology = morphology
+        self.masked_phrases: tuple[str, ...] = tuple(masked_phrases)
+        self.rules: tuple[Rule, ...] = tuple(sorted(self._usable(rules), key=lambda r: r.id))
+        self.source_defaults = self._usable_defaults(source_defaults or {})
+        self._plans: dict[str, _LanguagePlan] = {}
+        self._reported: set[tuple[str, str]] = set()
+        self._known_languages = {
+            *morphology.languages,
+            *(x for r in self.rules for x in r.languages),
+        }
+
+    def _usable(self, rules: Iterable[Rule]) -> Iterable[Rule]:
+        for rule in rules:
+            if rule.tag not in self.taxonomy:
+                log.error(
+                    "tagging rule %r: tag %r is not in the taxonomy; skipped", rule.id, rule.tag
+                )
+            elif rule.enabled:
+                yield rule
+
+    def _usable_defaults(self, defaults: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+        usable: dict[str, tuple[str, ...]] = {}
+        for source_id, source_tags in defaults.items():
+            tags = tuple(source_tags)
+            known = [tag for tag in tags if tag in self.taxonomy]
+            for tag in set(tags) - set(known):
+                log.error(
+                    "source %r: default tag %r is not in the taxonomy; ignored", source_id, tag
+                )
+            usable[source_id] = tuple(dict.fromkeys(known))
+        return usable
+
+    def tag(self, item: TaggableText) -> list[TagAssignment]:
+        """Every tag of ``item`` with its reasons, in deterministic order."""
+        language = self._language_of(item)
+        plan = self._plan(language)
+        hits = self._field_hits(item, plan, language)
+        hit_terms = set().union(*hits.values())
+        assignments = [
+            assignment
+            for planned in plan.rules
+            if planned.could_fire(hit_terms, item.source_id)
+            for assignment in self._apply(planned.rule, hits, language)
+        ]
+        assignments += self._source_assignments(item.source_id)
+        return sorted(assignments, key=self._order)
+
+    def _language_of(self, item: TaggableText) -> str:
+        """The item's language code; "" for one no analyser or rule knows (matched as written).
+
+        Sharing one plan for all unknown codes keeps hostile input from growing the tagger.
+        """
+        language = normalise_language(item.language)
+        return language if language in self._known_languages else ""
+
+    def _field_hits(self, item: TaggableText, plan: _LanguagePlan, language: str) -> FieldHits:
+        """Field -> term -> matched words, for the fields the rules read (one pass each)."""
+        texts = field_texts(item)
+        analyse_text, find = self.morphology.analyse_text, plan.index.find
+        return {
+            field: find(analyse_text(texts[field], language)) if texts[field] else {}
+            for field in plan.fields
+        }
+
+    def _apply(self, rule: Rule, hits: FieldHits, language: str) -> list[TagAssignment]:
+        try:
+            matches = evaluate_rule(rule, hits)
+        except Exception:  # one broken rule must never stop the tagging of an item
+            self._report_once(rule.id, language)
+            return []
+        if matches is None:
+            return []
+        kind = self.taxonomy.kind_of(rule.tag) or TagKind.TOPIC
+        return [TagAssignment(rule.tag, kind, TagOrigin.RULE, rule_id=rule.id, matches=matches)]
+
+    def _report_once(self, rule_id: str, language: str) -> None:
+        if (rule_id, language) not in self._reported:
+            self._reported.add((rule_id, language))
+            log.exception("tagging rule %r failed on a %r item; skipped", rule_id, language)
+
+    def _source_assignments(self, source_id: str) -> list[TagAssignment]:
+        return [
+            TagAssignment(
+                tag,
+                self.taxonomy.kind_of(tag) or TagKind.TOPIC,
+                TagOrigin.SOURCE,
+                source_id=source_id,
+            )
+            for tag in self.source_defaults.get(source_id, ())
+        ]
+
+    def _order(self, assignment: TagAssignment) -> tuple[int, int, int, str]:
+        return (
+            KIND_ORDER[assignment.kind],
+            self.taxonomy.position(assignment.tag_id),
+            ORIGIN_ORDER[assignment.origin],
+            assignment.rule_id,
+        )
+
+    def _plan(self, language: str) -> _LanguagePlan:
+        plan = self._plans.get(language)
+        if plan is None:
+            plan = self._plans[language] = self._make_plan(language)
+        return plan
+
+    def _make_plan(self, language: str) -> _LanguagePlan:
+        rules = [r for r in self.rules if not r.languages or language in r.languages]
+        terms = (term for rule in rules for term in rule.terms)
+        index = TermIndex(terms, language, self.morphology, self.masked_phrases)
+        usable = []
+        for rule in rules:
+            broken = [term for term in rule.terms if term in index.broken]
+            if broken:
+                log.error(
+                    "tagging rule %r skipped for %r items: term(s) %s cannot be analysed",
+                    rule.id, language, broken,
+                )  # fmt: skip
+                continue
+            usable.append(_PlannedRule(rule, frozenset(rule.any), frozenset(rule.all)))
+        fields = tuple(f for f in FIELDS if any(f in r.fields for r in rules))
+        return _LanguagePlan(index, tuple(usable), fields)
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedRule:
+    """A rule with its term sets, for a cheap "can it fire at all" check before evaluating."""
+
+    rule: Rule
+    any_terms: frozenset[str]
+    all_terms: frozenset[str]
+
+    def could_fire(self, hit_terms: set[str], source_id: str) -> bool:
+        """False when no field can satisfy the rule (it may still fail on its own fields)."""
+        if self.rule.sources and source_id not in self.rule.sources:
+            return False
+        if self.any_terms and self.any_terms.isdisjoint(hit_terms):
+            return False
+        return self.all_terms <= hit_terms
+
+
+@dataclass(frozen=True, slots=True)
+class _LanguagePlan:
+    """What tagging an item in one language needs, built on the first such item."""
+
+    index: TermIndex
+    rules: tuple[_PlannedRule, ...]
+    fields: tuple[str, ...]
+
+
+def evaluate_rule(rule: Rule, hits: FieldHits) -> tuple[Match, ...] | None:
+    """The rule's matches when it fires on these field hits, else None (precedence 2-4).
+
+    ``hits`` maps each field the rule reads to {term: matched words}.
+    """
+
+    def found(term: str) -> list[Match]:
+        return [
+            Match(field, term, tuple(dict.fromkeys(hits[field][term])))
+            for field in rule.fields
+            if term in hits[field]
+        ]
+
+    if any(found(term) for term in rule.none):
+        return None
+    required = [found(term) for term in rule.all]
+    if not all(required):
+        return None
+    optional = [found(term) for term in rule.any]
+    if rule.any and not any(optional):
+        return None
+    return tuple(match for matches in required + optional for match in matches)
+
+
+def load_default_tagger(config_dir: Path, *, morphology: Morphology | None = None) -> Tagger:
+    """The tagger of ``config/``: taxonomy.toml, rules.toml and the sources' default tags."""
+    taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
+    morphology = morphology or create_morphology()
+    rules_path = config_dir / "rules.toml"
+    rules = load_rules(rules_path, taxonomy=taxonomy, morphology=morphology)
+    defaults = read_source_defaults(config_dir / "sources.toml")
+    masks = load_masked_phrases(rules_path)
+    return Tagger(taxonomy, rules, morphology, defaults, masked_phrases=masks)
