@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock, SystemClock
+from aggregator.curation import TaggerProvider
+from aggregator.enrich import record_grant_call
 from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Enricher, Services
@@ -48,6 +50,14 @@ class Runtime:
         return make_engine(self.settings.database_url)
 
     @cached_property
+    def tagger_provider(self) -> TaggerProvider:
+        return TaggerProvider(self.settings.config_dir, clock=self.clock)
+
+    def default_enrichers(self) -> list[Enricher]:
+        """What every new or edited story goes through: grant-call records, then tags."""
+        return [record_grant_call, self.tagger_provider.enricher]
+
+    @cached_property
     def configured_sources(self) -> list[SourceConfig]:
         return load_sources(self.settings.config_dir / "sources.toml")
 
@@ -75,9 +85,8 @@ class Runtime:
         return Fetcher(self.settings, clock=self.clock)
 
     def services(self, fetcher: Fetcher) -> Services:
-        return Services(
-            engine=self.engine, fetcher=fetcher, clock=self.clock, enrichers=self.enrichers
-        )
+        enrichers = self.enrichers if self.enrichers else self.default_enrichers()
+        return Services(engine=self.engine, fetcher=fetcher, clock=self.clock, enrichers=enrichers)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

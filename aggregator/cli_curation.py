@@ -1,0 +1,129 @@
+"""CLI commands for tags and grant calls: ``classify``, ``tags retag``, ``grants list|extract``.
+
+``classify`` and ``grants extract`` read JSON lines on stdin and write JSON lines on stdout with
+no database: they are how the default rules and the extractor are checked from outside.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from aggregator.cli import _parse_since, _runtime, main
+from aggregator.curation import retag
+from aggregator.display import format_date, format_datetime, table
+from aggregator.grants.cli_io import extract_stream
+from aggregator.grants.lifecycle import GrantStatus, days_left, status
+from aggregator.store.db import session_scope
+from aggregator.store.grants import GrantStore, fields_of
+from aggregator.store.queries import GrantView
+from aggregator.tagging.classify import classify_stream
+from aggregator.tagging.match import load_default_tagger
+
+
+@main.command()
+@click.pass_context
+def classify(ctx: click.Context) -> None:
+    """JSON lines in (title, summary, body, url, source, language) -> audiences, topics, why."""
+    tagger = load_default_tagger(_runtime(ctx).settings.config_dir)
+    stats = classify_stream(sys.stdin, sys.stdout, tagger)
+    if stats.errors:
+        click.echo(f"{stats.errors} of {stats.items} line(s) could not be read", err=True)
+
+
+@main.group()
+def tags() -> None:
+    """Tags on stored stories."""
+
+
+@tags.command("retag")
+@click.option("--since", help="Only stories published (or first seen) on or after YYYY-MM-DD.")
+@click.pass_context
+def tags_retag(ctx: click.Context, since: str | None) -> None:
+    """Re-apply the current rules to stored stories; admins' overrides stay."""
+    runtime = _runtime(ctx)
+    with session_scope(runtime.engine) as session:
+        tagger = runtime.tagger_provider.tagger(session)
+        result = retag(session, tagger, _parse_since(since), now=runtime.clock.now())
+    click.echo(f"checked {result.checked} stories, tags changed on {result.changed}")
+
+
+@main.group()
+def grants() -> None:
+    """Grant calls."""
+
+
+def _deadline(call: GrantView) -> str:
+    if call.rolling and call.closes_at is None:
+        return "jatkuva"
+    if call.closes_at is None:
+        return "–"
+    return format_datetime(call.closes_at) if call.closes_has_time else format_date(call.closes_at)
+
+
+@grants.command("list")
+@click.option("--open", "open_only", is_flag=True, help="Only calls still open (or rolling).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per call.")
+@click.pass_context
+def grants_list(ctx: click.Context, open_only: bool, as_json: bool) -> None:
+    """Grant calls by deadline, with status and days left (Europe/Helsinki)."""
+    runtime = _runtime(ctx)
+    now = runtime.clock.now()
+    with session_scope(runtime.engine) as session:
+        calls = GrantStore(session).calls()
+    rows = []
+    for call in calls:
+        state = status(fields_of(call), now)
+        if open_only and state in (GrantStatus.CLOSED, GrantStatus.UNKNOWN):
+            continue
+        rows.append((call, state, days_left(fields_of(call), now)))
+    if as_json:
+        for call, state, left in rows:
+            click.echo(json.dumps(_call_json(call, state, left), ensure_ascii=False))
+        return
+    click.echo(
+        table(
+            ["deadline", "status", "days", "programme", "amount €", "call"],
+            [
+                [
+                    _deadline(call),
+                    state.value,
+                    "" if left is None else left,
+                    call.programme or "",
+                    "" if call.amount_eur is None else f"{call.amount_eur:,.0f}",
+                    call.title[:70] + (" (deadline changed)" if call.deadline_changed_at else ""),
+                ]
+                for call, state, left in rows
+            ],
+        )
+    )
+
+
+def _call_json(call: GrantView, state: GrantStatus, left: int | None) -> dict[str, object]:
+    return {
+        "id": call.id,
+        "title": call.title,
+        "status": state.value,
+        "days_left": left,
+        "opens_at": call.opens_at.isoformat() if call.opens_at else None,
+        "closes_at": call.closes_at.isoformat() if call.closes_at else None,
+        "closes_has_time": call.closes_has_time,
+        "rolling": call.rolling,
+        "amount_eur": call.amount_eur,
+        "programme": call.programme,
+        "funder": call.funder,
+        "eligible": list(call.eligible),
+        "url": call.apply_url or call.url,
+        "deadline_changed": call.deadline_changed_at is not None,
+        "items": list(call.item_ids),
+    }
+
+
+@grants.command("extract")
+def grants_extract() -> None:
+    """JSON lines in (title, body or summary, published, language) -> grant-call fields."""
+    counts = extract_stream(sys.stdin, sys.stdout)
+    if counts.errors:
+        click.echo(f"{counts.errors} of {counts.items} line(s) could not be read", err=True)
