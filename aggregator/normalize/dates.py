@@ -1,0 +1,185 @@
+"""Read the date and time forms the sources write, as aware UTC moments.
+
+The sites write Finnish dates day-first with dots and times with a dot (``17.8.2023 13.30``,
+``klo 9.15``), sometimes zero-padded (KEHA: ``05.06.2024``) and often inside a label
+(``Julkaisuajankohta 17.8.2023 13.30``, ``7.9.2023 | Uutinen``, ``Päivitetty: 16.01.2024``,
+``Publication date 3.9.2025 13.23``, ``Published in English on 5.9.2025 at 14.50``). Feeds use
+RFC 822 and the grant portal's JSON uses ISO 8601.
+
+Every parser returns a :class:`ParsedDate` or ``None``: an impossible date (``31.2.2024``) or
+text without a date is ``None``, never an exception, because one odd date must not lose a page.
+Wall times without a zone are Europe/Helsinki (through :func:`aggregator.clock.utc`, so DST is
+right); a date without a time is that day's midnight in Helsinki with ``has_time`` False.
+A wall time that happens twice (the autumn DST change) is taken as the first of the two, and one
+that does not exist (the spring gap) as the moment the same number of minutes after the change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parsedate_to_datetime
+
+from aggregator.clock import HELSINKI, helsinki_date, start_of_day, utc
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """A moment read from text. ``moment`` is aware UTC; ``has_time`` says a time was given."""
+
+    moment: datetime
+    has_time: bool
+
+    @property
+    def day(self) -> date:
+        """The calendar date in Helsinki."""
+        return helsinki_date(self.moment)
+
+
+# Day-first dotted date with a four-digit year; digits around it must not continue the number.
+_DATE = r"(?<![\d.])(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})(?!\d)"
+# A time: after a word such as klo/kello/kl./at (then the minutes are optional: "klo 16"),
+# or bare as H.MM / H:MM. A trailing sentence full stop is allowed ("klo 16.15.").
+_TIME = (
+    r"(?:(?:klo|kello|kl\.?|at)\s*(?P<lh>\d{1,2})(?:[.:](?P<lm>\d{2}))?"
+    r"|(?P<bh>\d{1,2})[.:](?P<bm>\d{2}))(?!\d|[.:]\d)"
+)
+_DATE_TIME = re.compile(_DATE + r"(?:,?\s*(?:" + _TIME + r"))?", re.IGNORECASE)
+_TIME_ONLY = re.compile(r"^\s*(?:" + _TIME + r")\s*$", re.IGNORECASE)
+_ISO = re.compile(
+    r"^\s*(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<fraction>[.,]\d+)?)?"
+    r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?\s*$",
+    re.IGNORECASE,
+)
+_RFC822_HINT = re.compile(
+    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{2,4}\b",
+    re.IGNORECASE,
+)
+
+
+def parse_date(text: str) -> ParsedDate | None:
+    """The first date (with its time, if one follows) in ``text``, in any supported form.
+
+    ISO 8601 and RFC 822 strings are recognised whole; otherwise the first day-first dotted
+    date in the text is used, so a label around it does not matter.
+    """
+    if not text or not text.strip():
+        return None
+    if _ISO.match(text):
+        return parse_iso(text)
+    found = _DATE_TIME.search(text)
+    if found:
+        return _from_match(found)
+    if _RFC822_HINT.search(text):
+        return parse_rfc822(text)
+    return None
+
+
+def find_dates(text: str) -> list[ParsedDate]:
+    """Every valid day-first date (with its time) in ``text``, in order of appearance."""
+    moments = (_from_match(found) for found in _DATE_TIME.finditer(text))
+    return [moment for moment in moments if moment is not None]
+
+
+def parse_time(text: str) -> time | None:
+    """A time of day written alone: ``klo 9.15``, ``kello 16``, ``9:15``, ``13.30``."""
+    found = _TIME_ONLY.match(text or "")
+    if not found:
+        return None
+    clock = _clock(found)
+    return clock[0] if clock and not clock[1] else None
+
+
+def parse_iso(text: str, *, naive_is_utc: bool = False) -> ParsedDate | None:
+    """An ISO 8601 date or date-time; fractions of any length and a ``Z`` are accepted.
+
+    A date-time without an offset is Helsinki wall time, or UTC when ``naive_is_utc`` (for
+    fields documented as UTC that omit the ``Z``).
+    """
+    found = _ISO.match(text or "")
+    if not found:
+        return None
+    try:
+        day = date.fromisoformat(found["date"])
+        if not found["time"]:
+            return ParsedDate(start_of_day(day), has_time=False)
+        moment = datetime.fromisoformat(f"{found['date']}T{found['time']}")
+    except ValueError:
+        return None
+    moment = moment.replace(microsecond=_microseconds(found["fraction"]))
+    zone = found["zone"]
+    if zone:
+        return ParsedDate(_with_offset(moment, zone), has_time=True)
+    return ParsedDate(moment.replace(tzinfo=UTC) if naive_is_utc else utc(moment), True)
+
+
+def parse_rfc822(text: str) -> ParsedDate | None:
+    """An RFC 822 / RFC 2822 date as feeds write it (``Thu, 19 Nov 2026 10:15:00 +0200``)."""
+    try:
+        moment = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # "-0000" means UTC with no known local zone
+        moment = moment.replace(tzinfo=UTC)
+    return ParsedDate(moment.astimezone(UTC), has_time=True)
+
+
+def from_helsinki(day: date, at: time | None = None) -> ParsedDate:
+    """A Helsinki calendar date, with an optional wall time, as a :class:`ParsedDate`."""
+    if at is None:
+        return ParsedDate(start_of_day(day), has_time=False)
+    return ParsedDate(utc(datetime.combine(day, at)), has_time=True)
+
+
+def _from_match(found: re.Match[str]) -> ParsedDate | None:
+    try:
+        day = date(int(found["year"]), int(found["month"]), int(found["day"]))
+    except ValueError:
+        return None
+    clock = _clock(found)
+    if clock is None:
+        return from_helsinki(day)
+    at, next_day = clock
+    return from_helsinki(day + timedelta(days=1) if next_day else day, at)
+
+
+def _clock(found: re.Match[str]) -> tuple[time, bool] | None:
+    """The matched time and whether it was ``24.00`` (midnight at the end of the day)."""
+    hour = found["lh"] or found["bh"]
+    if hour is None:
+        return None
+    minute = int(found["lm"] or found["bm"] or 0)
+    if int(hour) == 24 and minute == 0:
+        return time(0, 0), True
+    if int(hour) > 23 or minute > 59:
+        return None
+    return time(int(hour), minute), False
+
+
+def _microseconds(fraction: str | None) -> int:
+    if not fraction:
+        return 0
+    return int((fraction[1:] + "000000")[:6])
+
+
+def _with_offset(moment: datetime, zone: str) -> datetime:
+    if zone.upper() == "Z":
+        return moment.replace(tzinfo=UTC)
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return (moment - sign * offset).replace(tzinfo=UTC)
+
+
+__all__ = [
+    "HELSINKI",
+    "ParsedDate",
+    "find_dates",
+    "from_helsinki",
+    "parse_date",
+    "parse_iso",
+    "parse_rfc822",
+    "parse_time",
+]

@@ -1,0 +1,139 @@
+"""Plain text from markup, tidy whitespace, safe HTML and short summaries.
+
+Scraped strings arrive with non-breaking spaces, soft hyphens, zero-width characters, source
+indentation and markup. Every text field an item carries goes through :func:`clean_whitespace`
+(one line) or :func:`html_to_text` (paragraphs kept), and the article markup we keep for display
+goes through :func:`sanitize_html`, a small nh3 allow-list: nothing a site sends can run script
+in our pages, feeds or emails.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import nh3
+from bs4 import BeautifulSoup, Tag
+
+# Tags the displayed article body may keep; everything else is unwrapped (text kept) or, for
+# script/style and friends, removed with its content.
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {"p", "br", "a", "ul", "ol", "li", "strong", "em", "b", "i", "h2", "h3", "h4", "blockquote"}
+)
+DROPPED_WITH_CONTENT: frozenset[str] = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "object", "svg", "math"}
+)
+LINK_REL = "noopener noreferrer nofollow"
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+
+# Elements after which a reader sees a new paragraph.
+BLOCK_TAGS: frozenset[str] = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+        "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tr", "td",
+        "th", "ul",
+    }
+)  # fmt: skip
+NOT_TEXT: frozenset[str] = frozenset({"head", "title", "meta", "link", *DROPPED_WITH_CONTENT})
+
+# Characters that are invisible or only hint at layout; they never belong in our text.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"[^\S\n]+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Sentinels for block and line breaks while flattening a tree; stripped from input first.
+_BLOCK = "\x1e"
+_LINE = "\x1f"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_whitespace(text: str, *, keep_paragraphs: bool = False) -> str:
+    """Collapse runs of whitespace to one space and trim; drop invisible characters.
+
+    With ``keep_paragraphs`` a blank line still separates paragraphs (and a single newline
+    inside a paragraph survives as a line break), so article text keeps its shape.
+    """
+    text = _INVISIBLE.sub("", _CONTROL.sub(" ", text)).replace("\r\n", "\n").replace("\r", "\n")
+    if not keep_paragraphs:
+        return " ".join(text.split())
+    paragraphs = (_clean_paragraph(p) for p in _PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _clean_paragraph(paragraph: str) -> str:
+    lines = (" ".join(line.split()) for line in paragraph.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def html_to_text(markup: str | Tag) -> str:
+    """The visible text of an HTML fragment or element, paragraphs separated by blank lines.
+
+    Script, style and similar content is dropped; ``<br>`` becomes a line break; block elements
+    (p, li, headings, div...) become paragraph breaks. A :class:`~bs4.Tag` is copied first, so
+    the caller's tree is left as it was.
+    """
+    if isinstance(markup, Tag):
+        root: Tag = copy.copy(markup)
+    else:
+        if "<" not in markup and "&" not in markup:
+            return clean_whitespace(markup, keep_paragraphs=True)
+        root = BeautifulSoup(_CONTROL.sub(" ", markup), "lxml")
+    for tag in root.find_all(NOT_TEXT):
+        tag.decompose()
+    for tag in root.find_all(True):
+        _mark_breaks(tag)
+    return _assemble(root.get_text())
+
+
+def _mark_breaks(tag: Tag) -> None:
+    if tag.name == "br":
+        tag.replace_with(_LINE)
+    elif tag.name in BLOCK_TAGS:
+        tag.insert(0, _BLOCK)
+        tag.append(_BLOCK)
+
+
+def _assemble(flat: str) -> str:
+    paragraphs = []
+    for block in flat.split(_BLOCK):
+        lines = (clean_whitespace(line) for line in block.split(_LINE))
+        paragraph = "\n".join(line for line in lines if line)
+        if paragraph:
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def sanitize_html(markup: str) -> str:
+    """Markup safe to show: the allow-list above, links with ``rel`` set, no script.
+
+    Only ``href`` survives, and only with http, https or mailto (or a relative address);
+    ``on*`` handlers, ``style``, ``javascript:`` links and comments are removed.
+    """
+    if not markup.strip():
+        return ""
+    cleaned = nh3.clean(
+        markup,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={"a": {"href"}},
+        link_rel=LINK_REL,
+        url_schemes=set(URL_SCHEMES),
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+def truncate(text: str, limit: int = 300, *, ellipsis: str = "…") -> str:
+    """``text`` cut at a word boundary so that it fits in ``limit`` characters.
+
+    Text that already fits is returned unchanged; otherwise the last whole words that fit,
+    without trailing punctuation, plus ``ellipsis``.
+    """
+    text = clean_whitespace(text)
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(ellipsis), 1)
+    cut = text[:room]
+    if not text[room].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.–—-") + ellipsis

@@ -1,0 +1,197 @@
+"""haeavustuksia.fi, the State Treasury's grant portal, read through its list API.
+
+``GET https://www.haeavustuksia.fi/api/haku/list-items?Pagination.Page=1&Pagination.PageSize=20
+&Language=fi&ShowFuture=true&ShowOngoing=true&ShowEnded=false&HideExternal=false`` answers
+``{totalCount, pageCount, hakuilmoitukset: [...]}``; each *hakuilmoitus* (grant call notice) has
+``hakuasianAsianumero`` (the case number), ``nimi`` and ``kuvaus`` (name and description as
+``{fi, sv, en}``), ``hakuAlkaaDateTimeUtc``/``hakuPaattyyDateTimeUtc`` (opening and closing, UTC),
+``hakuTyyppi`` (``"Jatkuva"`` = rolling), ``julkaisuTyyppi`` and
+``vastuullinenJarjestajaOrganisaatio.nimi`` (the funder).
+
+Quirks: the portal lists every ministry's calls, so the source's filter keeps the
+integration-related ones (organisation *and* keyword); texts may be missing in the source's
+language (fall back to Finnish); the case number contains slashes (``VN/24517/2026``), so it is
+percent-encoded in the detail URL ``https://www.haeavustuksia.fi/fi/haku/<case number>``; the API
+gives no publication time, so the opening time stands in for it. A response of another shape
+is a :class:`ParseError` naming the field that was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from aggregator.errors import ParseError
+from aggregator.normalize.dates import ParsedDate, parse_iso
+from aggregator.normalize.text import clean_whitespace, html_to_text, truncate
+from aggregator.sources import article
+from aggregator.sources.base import require_body
+from aggregator.sources.encoding import decode
+from aggregator.types import ArticleDetails, Page, ParseResult, RawItem
+
+if TYPE_CHECKING:
+    from aggregator.sources.registry import SourceConfig, SourceFilter
+
+DETAIL_URL = "https://www.haeavustuksia.fi/{language}/haku/{reference}"
+PAGE_PARAMETER = "Pagination.Page"
+ROLLING = "Jatkuva"
+SUMMARY_CHARS = 400
+
+
+class ShapeError(ValueError):
+    """The JSON is not shaped like the list API's answer; the message names the field."""
+
+
+class GrantPortalParser:
+    """Reads the list API; there are no article pages to read (the list has every field)."""
+
+    def parse_list(self, source: SourceConfig, page: Page) -> ParseResult:
+        if page.not_modified:
+            return ParseResult()
+        require_body(source, page, "JSON from the grant portal's list API")
+        try:
+            document = json.loads(decode(page.body, page.charset or "utf-8").text)
+            calls = _calls(document)
+            items = [_item(source, call) for call in calls if keep_call(source.filter, call)]
+            page_count = _integer(document, "pageCount")
+        except json.JSONDecodeError as exc:
+            raise ParseError(source.id, page.url, f"not JSON: {exc}") from exc
+        except ShapeError as exc:
+            raise ParseError(source.id, page.url, f"unexpected JSON shape: {exc}") from exc
+        return ParseResult(items=tuple(items), next_pages=next_page(page.url, page_count))
+
+    def parse_article(self, source: SourceConfig, page: Page) -> ArticleDetails:
+        return article.parse_article(source, page)
+
+
+def keep_call(rules: SourceFilter, call: Mapping[str, Any]) -> bool:
+    """Organisation and keyword tests of the source's filter (an empty list always passes)."""
+    organisation = _organisation(call).casefold()
+    if rules.organisations and not any(o.casefold() in organisation for o in rules.organisations):
+        return False
+    if not rules.keywords:
+        return True
+    text = " ".join(_texts(call, "nimi") + _texts(call, "kuvaus")).casefold()
+    return any(keyword.casefold() in text for keyword in rules.keywords)
+
+
+def next_page(url: str, page_count: int) -> tuple[str, ...]:
+    """The URL of the following page, or nothing on the last page."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    current = next((value for key, value in query if key == PAGE_PARAMETER), "1")
+    number = int(current) if current.isdigit() else 1
+    if number >= page_count:
+        return ()
+    query = [(k, str(number + 1) if k == PAGE_PARAMETER else v) for k, v in query]
+    if PAGE_PARAMETER not in dict(query):
+        query.append((PAGE_PARAMETER, str(number + 1)))
+    return (urlunsplit(parts._replace(query=urlencode(query))),)
+
+
+def _calls(document: object) -> list[Mapping[str, Any]]:
+    if not isinstance(document, dict):
+        raise ShapeError(f"top level: expected an object, got {type(document).__name__}")
+    calls = document.get("hakuilmoitukset")
+    if not isinstance(calls, list):
+        raise ShapeError(f"hakuilmoitukset: expected a list, got {_kind(calls)}")
+    for number, call in enumerate(calls):
+        _check_call(call, f"hakuilmoitukset[{number}]")
+    return calls
+
+
+def _check_call(call: object, where: str) -> None:
+    if not isinstance(call, dict):
+        raise ShapeError(f"{where}: expected an object, got {_kind(call)}")
+    if not isinstance(call.get("hakuasianAsianumero"), str) or not call["hakuasianAsianumero"]:
+        raise ShapeError(f"{where}.hakuasianAsianumero: expected a non-empty string")
+    for key in ("nimi", "kuvaus"):
+        value = call.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise ShapeError(f"{where}.{key}: expected an object of texts by language")
+    if not _texts(call, "nimi"):
+        raise ShapeError(f"{where}.nimi: no name in any language")
+    for key in ("hakuAlkaaDateTimeUtc", "hakuPaattyyDateTimeUtc"):
+        value = call.get(key)
+        if value is not None and (not isinstance(value, str) or not parse_iso(value)):
+            raise ShapeError(f"{where}.{key}: expected an ISO 8601 date-time, got {value!r}")
+
+
+def _integer(document: Mapping[str, Any], key: str) -> int:
+    value = document.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ShapeError(f"{key}: expected a whole number, got {_kind(value)}")
+    return value
+
+
+def _item(source: SourceConfig, call: Mapping[str, Any]) -> RawItem:
+    reference = str(call["hakuasianAsianumero"])
+    url = DETAIL_URL.format(language="fi", reference=quote(reference, safe=""))
+    opens = _utc(call, "hakuAlkaaDateTimeUtc")
+    description = html_to_text(_localised(call, "kuvaus", source.language))
+    return RawItem(
+        source_id=source.id,
+        url=url,
+        title=clean_whitespace(_localised(call, "nimi", source.language)),
+        summary=truncate(description, SUMMARY_CHARS),
+        body_text=description,
+        published=opens.moment if opens else None,
+        published_has_time=opens is not None,
+        language=source.language,
+        kind="Hakuilmoitus",
+        guid=reference,
+        publisher=source.publisher,
+        list_name=source.list_name,
+        grant=_grant(call, url),
+    )
+
+
+def _grant(call: Mapping[str, Any], url: str) -> dict[str, Any]:
+    opens, closes = _utc(call, "hakuAlkaaDateTimeUtc"), _utc(call, "hakuPaattyyDateTimeUtc")
+    return {
+        "reference": str(call["hakuasianAsianumero"]),
+        "opens_at": opens.moment.isoformat() if opens else None,
+        "closes_at": closes.moment.isoformat() if closes else None,
+        "rolling": call.get("hakuTyyppi") == ROLLING,
+        "call_type": str(call.get("hakuTyyppi") or ""),
+        "publication_type": str(call.get("julkaisuTyyppi") or ""),
+        "organisation": _organisation(call),
+        "funder": _organisation(call),
+        "apply_url": url,
+        "names": {k: clean_whitespace(v) for k, v in _by_language(call, "nimi").items()},
+    }
+
+
+def _utc(call: Mapping[str, Any], key: str) -> ParsedDate | None:
+    value = call.get(key)
+    return parse_iso(value, naive_is_utc=True) if isinstance(value, str) else None
+
+
+def _localised(call: Mapping[str, Any], key: str, language: str) -> str:
+    texts = _by_language(call, key)
+    return texts.get(language) or texts.get("fi") or next(iter(texts.values()), "")
+
+
+def _by_language(call: Mapping[str, Any], key: str) -> dict[str, str]:
+    value = call.get(key)
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str) and v.strip()}
+
+
+def _texts(call: Mapping[str, Any], key: str) -> list[str]:
+    return list(_by_language(call, key).values())
+
+
+def _organisation(call: Mapping[str, Any]) -> str:
+    organisation = call.get("vastuullinenJarjestajaOrganisaatio")
+    name = organisation.get("nimi") if isinstance(organisation, dict) else None
+    if isinstance(name, dict):
+        name = name.get("fi") or next(iter(name.values()), "")
+    return clean_whitespace(name) if isinstance(name, str) else ""
+
+
+def _kind(value: object) -> str:
+    return "nothing" if value is None else type(value).__name__

@@ -1,0 +1,168 @@
+"""The valtioneuvosto.fi feed: each ministry keeps its own items; broken feeds are handled."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.errors import ParseError
+from aggregator.sources.feed import FeedParser
+from aggregator.sources.registry import SourceConfig, SourceFilter
+from tests.sources.conftest import MakePage, Recorded
+
+FEED_URL = "https://valtioneuvosto.fi/en/staattiset-feedit-en/-/asset_publisher/LOmkEPY4nk2s/rss"
+RSS = "application/rss+xml; charset=utf-8"
+
+
+def entry(link: str, creator: str, title: str = "Title") -> str:
+    return (
+        f"<item><title>{title}</title><link>{link}</link><description>Lead</description>"
+        f"<pubDate>Thu, 19 Nov 2026 11:00:00 GMT</pubDate><dc:creator>{creator}</dc:creator></item>"
+    )
+
+
+def feed(*entries: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>VN</title>'
+        + "".join(entries)
+        + "</channel></rss>"
+    )
+
+
+def test_each_ministry_keeps_its_own_items(
+    sources: dict[str, SourceConfig], recorded: Recorded
+) -> None:
+    page = recorded(FEED_URL)
+    tem = FeedParser().parse_list(sources["valtioneuvosto-tem"], page).items
+    sm = FeedParser().parse_list(sources["valtioneuvosto-sm"], page).items
+    assert len(tem) == 7 and len(sm) == 7
+    assert all("/1410877/" in i.url or "Ministries publish" in i.title for i in tem)
+    assert all("/1410869/" in i.url for i in sm)
+    # The joint release (SM link, both ministries as dc:creator) is kept by both sources.
+    joint = "Ministries publish joint guidance"
+    assert any(joint in i.title for i in tem) and any(joint in i.title for i in sm)
+    # The real feed's occasional double slash does not hide an item.
+    assert any("/-//1410869/" in i.url for i in sm)
+
+
+def test_item_fields(sources: dict[str, SourceConfig], recorded: Recorded) -> None:
+    items = FeedParser().parse_list(sources["valtioneuvosto-tem"], recorded(FEED_URL)).items
+    first = items[0]
+    assert first.title == "Government proposes changes to the funding of integration training"
+    assert first.url == (
+        "https://valtioneuvosto.fi/en/-/1410877/"
+        "government-proposes-changes-to-the-funding-of-integration-training"
+    )
+    assert first.summary.startswith("The funding of integration training would be")
+    assert "<p>" not in first.summary
+    assert (
+        first.published is not None and first.published.isoformat() == "2026-11-19T11:00:00+00:00"
+    )
+    assert first.published_has_time
+    assert first.language == "en"
+    assert first.source_id == "valtioneuvosto-tem"
+    assert first.guid.endswith(
+        "/1410877/government-proposes-changes-to-the-funding-of-integration-training"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "kept"),
+    [
+        (SourceFilter(), {"a", "b", "c"}),
+        (SourceFilter(link_contains=("/1410877/",)), {"a"}),
+        (SourceFilter(creator=("ministry of the interior",)), {"b"}),
+        (
+            SourceFilter(link_contains=("/1410877/",), creator=("Ministry of the Interior",)),
+            {"a", "b"},
+        ),
+        (SourceFilter(link_contains=("/9999/",), creator=("Nobody",)), set()),
+    ],
+)
+def test_filter_by_link_or_creator(
+    sources: dict[str, SourceConfig], page: MakePage, rules: SourceFilter, kept: set[str]
+) -> None:
+    from dataclasses import replace
+
+    source = replace(sources["valtioneuvosto-tem"], filter=rules)
+    body = feed(
+        entry(
+            "https://valtioneuvosto.fi/en/-/1410877/a",
+            "Ministry of Economic Affairs and Employment",
+            "a",
+        ),
+        entry("https://valtioneuvosto.fi/en/-/1271139/b", "Ministry of the Interior", "b"),
+        entry("https://valtioneuvosto.fi/en/-/1410845/c", "Ministry of Finance", "c"),
+    )
+    items = FeedParser().parse_list(source, page(FEED_URL, body, RSS)).items
+    assert {i.title for i in items} == kept
+
+
+def test_atom_feeds_are_read(sources: dict[str, SourceConfig], page: MakePage) -> None:
+    from dataclasses import replace
+
+    atom = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fi"><title>Uutiset</title><id>urn:x</id>
+<updated>2026-11-19T10:00:00+02:00</updated>
+<entry><title type="html">Kuntapaikat &lt;b&gt;2027&lt;/b&gt;</title><id>urn:1</id>
+<link href="/-/kuntapaikat-2027"/><published>2026-11-19T10:00:00+02:00</published>
+<updated>2026-11-19T12:00:00+02:00</updated><summary>Tiivistelmä</summary>
+<content type="html">&lt;p&gt;Koko teksti&lt;/p&gt;&lt;script&gt;x()&lt;/script&gt;</content>
+<category term="Uutinen"/></entry></feed>"""
+    source = replace(sources["valtioneuvosto-tem"], filter=SourceFilter())
+    (item,) = (
+        FeedParser()
+        .parse_list(source, page("https://kotoutuminen.fi/feed", atom, "application/atom+xml"))
+        .items
+    )
+    assert item.title == "Kuntapaikat 2027"
+    assert item.url == "https://kotoutuminen.fi/-/kuntapaikat-2027"
+    assert item.published is not None and item.published.isoformat() == "2026-11-19T08:00:00+00:00"
+    assert item.updated is not None and item.updated.isoformat() == "2026-11-19T10:00:00+00:00"
+    assert item.body_text == "Koko teksti"
+    assert item.body_html == "<p>Koko teksti</p>"
+    assert item.kind == "Uutinen"
+    assert item.language == "fi"
+    assert item.guid == "urn:1"
+
+
+def test_a_recovered_bozo_feed_keeps_its_items_with_a_warning(
+    sources: dict[str, SourceConfig], page: MakePage
+) -> None:
+    broken = feed(
+        entry("https://valtioneuvosto.fi/en/-/1410877/a", "TEM", "A&nbsp;b"),
+        entry("https://valtioneuvosto.fi/en/-/1410877/b", "TEM", "B"),
+    )
+    result = FeedParser().parse_list(sources["valtioneuvosto-tem"], page(FEED_URL, broken, RSS))
+    assert [i.title for i in result.items] == ["A b", "B"]
+    assert any("malformed feed" in w and "undefined entity" in w for w in result.warnings)
+
+
+def test_html_instead_of_a_feed_is_a_parse_error(
+    sources: dict[str, SourceConfig], page: MakePage
+) -> None:
+    html = "<!DOCTYPE html><html><body><h1>Huoltokatko</h1><a href='/x'>x</a></body></html>"
+    with pytest.raises(ParseError, match="not an RSS or Atom feed") as raised:
+        FeedParser().parse_list(sources["valtioneuvosto-tem"], page(FEED_URL, html, RSS))
+    assert raised.value.source_id == "valtioneuvosto-tem"
+    assert raised.value.url == FEED_URL
+
+
+def test_garbage_carries_feedparsers_message(
+    sources: dict[str, SourceConfig], page: MakePage
+) -> None:
+    with pytest.raises(ParseError, match="not well-formed"):
+        FeedParser().parse_list(sources["valtioneuvosto-tem"], page(FEED_URL, b"\x00\x01<<<", RSS))
+
+
+def test_a_valid_empty_feed_has_no_items(sources: dict[str, SourceConfig], page: MakePage) -> None:
+    result = FeedParser().parse_list(sources["valtioneuvosto-tem"], page(FEED_URL, feed(), RSS))
+    assert result.items == () and result.warnings == ()
+
+
+def test_not_modified_pages_yield_nothing(sources: dict[str, SourceConfig]) -> None:
+    from aggregator.sources.golden import RECORDED_AT
+    from aggregator.types import Page
+
+    page = Page(FEED_URL, FEED_URL, 304, {}, b"", RECORDED_AT)
+    assert FeedParser().parse_list(sources["valtioneuvosto-tem"], page).items == ()
