@@ -27,7 +27,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if "engine" in names or "database_url" in names:
+        if {"engine", "database_url", "empty_database_url"} & set(names):
             item.add_marker(pytest.mark.db)
 
 
@@ -105,3 +105,20 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a database with no tables at all (for migration tests), on either backend."""
+    if _backend() != "postgres":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    admin = _postgres_admin_engine()
+    name = f"aggregator_empty_{_worker()}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(admin.url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

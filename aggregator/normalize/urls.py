@@ -113,7 +113,8 @@ def url_key(url: str) -> str:
     return f"{host}{parts.path}{query}"
 
 
-_LIFERAY_ARTICLE = re.compile(r"/-/(?:\d+/)?(?P<slug>[^/?#]+)/?$")
+# The real valtioneuvosto.fi feed also writes ``/-//1410869/<slug>`` (an empty segment).
+_LIFERAY_ARTICLE = re.compile(r"/-/+(?:\d+/+)?(?P<slug>[^/?#]+)/?$")
 
 
 def liferay_slug(url: str) -> str | None:

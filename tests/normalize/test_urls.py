@@ -61,6 +61,7 @@ def test_liferay_slug_with_and_without_group_id() -> None:
     slug = "tyollisyyspalvelujen-uudistus-etenee"
     assert liferay_slug(f"https://tem.fi/en/-/{slug}") == slug
     assert liferay_slug(f"https://valtioneuvosto.fi/en/-/1410877/{slug}") == slug
+    assert liferay_slug(f"https://valtioneuvosto.fi/en/-//1410869/{slug}") == slug
     assert liferay_slug("https://kotoutuminen.fi/uutiset") is None
 
 
