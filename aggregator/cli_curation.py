@@ -65,14 +65,15 @@ def _deadline(call: GrantView) -> str:
 
 @grants.command("list")
 @click.option("--open", "open_only", is_flag=True, help="Only calls still open (or rolling).")
+@click.option("--all", "everything", is_flag=True, help="Also calls in unrelated fields.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per call.")
 @click.pass_context
-def grants_list(ctx: click.Context, open_only: bool, as_json: bool) -> None:
+def grants_list(ctx: click.Context, open_only: bool, everything: bool, as_json: bool) -> None:
     """Grant calls by deadline, with status and days left (Europe/Helsinki)."""
     runtime = _runtime(ctx)
     now = runtime.clock.now()
     with session_scope(runtime.engine) as session:
-        calls = GrantStore(session).calls()
+        calls = GrantStore(session).calls(relevant_only=not everything)
     rows = []
     for call in calls:
         state = status(fields_of(call), now)

@@ -19,7 +19,7 @@ from aggregator.mirror.cli import DEFAULT_ROOT as DEFAULT_SITES
 from aggregator.pipeline import run_pass
 from aggregator.runtime import Runtime
 from aggregator.settings import PROJECT_ROOT, Settings
-from aggregator.store.db import session_scope, upgrade
+from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, Sighting
 
 DEMO_DB = PROJECT_ROOT / "var" / "demo.sqlite3"
@@ -62,7 +62,7 @@ def run_demo(*, once: bool, port: int) -> int:
     _fresh_database(DEMO_DB)
     with MirrorServer(DEFAULT_SITES) as server:
         runtime = Runtime(demo_settings(server.url))
-        upgrade(runtime.engine)
+        runtime.initialise()
         click.echo(f"mirror of the recorded sites at {server.url}; database {DEMO_DB}")
         with runtime.fetcher() as fetcher:
             click.echo("\nfirst pass:")

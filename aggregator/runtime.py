@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock, SystemClock
-from aggregator.curation import TaggerProvider
+from aggregator.curation import TaggerProvider, seed_tagging
 from aggregator.enrich import record_grant_call
 from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Enricher, Services
 from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig, load_sources
-from aggregator.store.db import make_engine, session_scope
+from aggregator.store.db import make_engine, session_scope, upgrade
 from aggregator.store.sources import SourceStore
 
 # Fields of a source an admin may change from the web UI (stored as overrides).
@@ -80,6 +80,18 @@ class Runtime:
                 return source
         known = ", ".join(s.id for s in self.configured_sources)
         raise ConfigError(f"unknown source {source_id!r}; configured sources: {known}")
+
+    def initialise(self) -> tuple[int, int]:
+        """Create or upgrade the schema, register every source, seed tags and rules.
+
+        Returns (tags added, rules added); what admins changed in the database stays.
+        """
+        upgrade(self.engine)
+        with session_scope(self.engine) as session:
+            store = SourceStore(session)
+            for source in self.configured_sources:
+                store.state(source.id)
+            return seed_tagging(session, self.settings.config_dir, self.clock.now())
 
     def fetcher(self) -> Fetcher:
         return Fetcher(self.settings, clock=self.clock)

@@ -141,6 +141,7 @@ class Item:
     story_keys: tuple[str, ...]
     content_hash: str
     grant: Mapping[str, Any] | None = None
+    updated: datetime | None = None
 
 
 class TagKind(StrEnum):

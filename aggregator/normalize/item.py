@@ -62,4 +62,5 @@ def normalize_item(raw: RawItem) -> Item:
         story_keys=story_keys(url, title, language),
         content_hash=content_hash(title, summary, body_text),
         grant=raw.grant,
+        updated=raw.updated,
     )

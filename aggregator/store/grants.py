@@ -99,6 +99,7 @@ class GrantStore:
         """
         key = call_key(fields, title, published=published)
         row = self.session.exec(select(GrantCallRow).where(GrantCallRow.call_key == key)).first()
+        row = row or self._twin(fields)
         changed = False
         if row is None:
             row = GrantCallRow(
@@ -126,6 +127,25 @@ class GrantStore:
         versions.bump(self.session, now)
         return row.id, changed
 
+    def _twin(self, fields: GrantFields) -> GrantCallRow | None:
+        """The same call under another identity: a grant-portal record (keyed by case number)
+        and a news text about it (keyed by programme and dates) meet here. Same programme,
+        the same deadline to the minute, and no contradicting amount or funder."""
+        closes, has_time = _closing(fields.closes_at)
+        if closes is None or not has_time or fields.programme is None:
+            return None
+        query = select(GrantCallRow).where(
+            GrantCallRow.closes_at == closes,
+            col(GrantCallRow.closes_has_time).is_(True),
+            GrantCallRow.programme == fields.programme,
+        )
+        for row in self.session.exec(query):
+            if _compatible(row.amount_eur, fields.amount_eur) and _compatible(
+                row.funder, fields.funder
+            ):
+                return row
+        return None
+
     def _link(self, item_id: int, call_id: int) -> None:
         if self.session.get(ItemGrantLink, (item_id, call_id)) is None:
             self.session.add(ItemGrantLink(item_id=item_id, grant_call_id=call_id))
@@ -135,14 +155,24 @@ class GrantStore:
         *,
         closing_after: datetime | None = None,
         audiences: tuple[str, ...] = (),
+        relevant_only: bool = True,
         limit: int = 500,
     ) -> list[GrantView]:
         """Calls with their linked items, soonest deadline first (rolling and undated last).
 
         ``closing_after`` keeps calls whose deadline is later than it (or that have none);
-        ``audiences`` keeps calls linked to an item carrying one of those audience tags.
+        ``audiences`` keeps calls linked to an item carrying one of those audience tags;
+        ``relevant_only`` keeps calls linked to an item with any audience at all, so a call in
+        an unrelated field (an environment grant from the same regional centre) stays out.
         """
         query = select(GrantCallRow)
+        if relevant_only and not audiences:
+            relevant = (
+                select(ItemGrantLink.grant_call_id)
+                .join(ItemTag, col(ItemTag.item_id) == col(ItemGrantLink.item_id))
+                .where(ItemTag.kind == "audience")
+            )
+            query = query.where(col(GrantCallRow.id).in_(relevant))
         if closing_after is not None:
             query = query.where(
                 (col(GrantCallRow.closes_at) > closing_after)
@@ -166,6 +196,10 @@ class GrantStore:
         for link in self.session.exec(query.order_by(col(ItemGrantLink.item_id))):
             found.setdefault(link.grant_call_id, []).append(link.item_id)
         return {call_id: tuple(ids) for call_id, ids in found.items()}
+
+
+def _compatible(stored: object, seen: object) -> bool:
+    return stored is None or seen is None or stored == seen
 
 
 def _deadline_order(view: GrantView) -> tuple[int, Any]:

@@ -105,7 +105,7 @@ class ItemStore:
             published_has_time=item.published_has_time,
             first_seen_at=now,
             updated_at=now,
-            sort_at=item.published or now,
+            sort_at=sort_moment(item, now),
             content_hash=item.content_hash,
             grant=dict(item.grant) if item.grant else None,
         )
@@ -123,7 +123,7 @@ class ItemStore:
         if item.published is not None:
             row.published_at = item.published
             row.published_has_time = item.published_has_time
-            row.sort_at = item.published
+            row.sort_at = sort_moment(item, row.first_seen_at)
         row.content_hash = item.content_hash
         row.grant = dict(item.grant) if item.grant else row.grant
         row.updated_at = now
@@ -160,6 +160,14 @@ class ItemStore:
         sighting.last_seen_at = now
         self.session.add(sighting)
         return False
+
+
+def sort_moment(item: Item, first_seen: datetime) -> datetime:
+    """Where a story sorts in "latest": its publication time, else its last update (standing
+    call pages have only "Päivitetty"), else when we first saw it; never later than first seen,
+    so an announcement dated in the future does not stick to the top."""
+    moment = item.published or item.updated or first_seen
+    return min(moment, first_seen)
 
 
 def _id(row: ItemRow) -> int:

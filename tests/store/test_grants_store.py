@@ -54,7 +54,7 @@ def test_call_text_becomes_a_call_record_linked_to_its_item(engine: Engine) -> N
         ),
     )
     with session_scope(engine) as session:
-        calls = GrantStore(session).calls()
+        calls = GrantStore(session).calls(relevant_only=False)
         version = session.get(ContentVersion, "content")
     assert len(calls) == 1
     call = calls[0]
@@ -139,7 +139,78 @@ def test_calls_are_sorted_by_deadline_and_filtered_by_closing(engine: Engine) ->
         raw("https://eusa-rahastot2021.fi/-/b", "AMIF-rahaston haku talvi 2026–2027", CALL_TEXT),
     )
     with session_scope(engine) as session:
-        calls = GrantStore(session).calls()
-        later = GrantStore(session).calls(closing_after=datetime(2027, 2, 1, tzinfo=UTC))
+        calls = GrantStore(session).calls(relevant_only=False)
+        later = GrantStore(session).calls(
+            closing_after=datetime(2027, 2, 1, tzinfo=UTC), relevant_only=False
+        )
     assert [c.closes_at for c in calls] == sorted(c.closes_at for c in calls if c.closes_at)
     assert len(later) == 1
+
+
+def test_portal_record_and_news_text_of_one_call_are_one_record(engine: Engine) -> None:
+    portal = RawItem(
+        source_id="haeavustuksia",
+        url="https://www.haeavustuksia.fi/fi/haku/VN%2F24517%2F2026",
+        title="Kotoutumista edistävien järjestöjen erityisavustus 2027",
+        summary="Työ- ja elinkeinoministeriö myöntää erityisavustusta järjestöille.",
+        grant={
+            "reference": "VN/24517/2026",
+            "opens_at": "2026-11-02T06:00:00+00:00",
+            "closes_at": "2027-01-15T14:15:00+00:00",
+            "rolling": False,
+            "organisation": "Työ- ja elinkeinoministeriö",
+        },
+    )
+    store_raw(engine, portal)
+    store_raw(
+        engine,
+        raw(
+            "https://kotoutuminen.fi/-/jarjestojen-erityisavustus",
+            "Järjestöjen erityisavustus kotoutumista tukevaan työhön on haettavissa",
+            "Työ- ja elinkeinoministeriö julistaa haettavaksi järjestöjen erityisavustuksen. Hakuaika 2.11.2026 klo 8.00 – 15.1.2027 klo 16.15. Haettavissa on 1,2 miljoonaa euroa.",
+        ),
+    )
+    with session_scope(engine) as session:
+        calls = session.exec(select(GrantCallRow)).all()
+        links = session.exec(select(ItemGrantLink)).all()
+    assert len(calls) == 1
+    assert calls[0].reference == "VN/24517/2026"
+    assert calls[0].amount_eur == 1_200_000
+    assert len(links) == 2
+
+
+def test_calls_without_any_audience_are_left_out_by_default(engine: Engine) -> None:
+    from aggregator.store.models import ItemTag
+
+    tagged = store_raw(
+        engine,
+        raw(
+            "https://eusa-rahastot2021.fi/-/amif-talvi",
+            "AMIF-rahaston haku talvi 2026–2027",
+            CALL_TEXT,
+        ),
+    )
+    store_raw(
+        engine,
+        raw(
+            "https://www.elinvoimakeskus.fi/-/ymparisto",
+            "Ympäristöalan avustuksia haettavissa",
+            "Elinvoimakeskus julistaa haettavaksi ympäristöavustukset. Hakuaika päättyy 1.12.2026 klo 16.15.",
+        ),
+    )
+    with session_scope(engine) as session:
+        session.add(
+            ItemTag(
+                item_id=tagged,
+                tag_id="funding",
+                kind="audience",
+                origin="rule",
+                reasons=[],
+                tagged_at=NOW,
+            )
+        )
+    with session_scope(engine) as session:
+        relevant = GrantStore(session).calls()
+        everything = GrantStore(session).calls(relevant_only=False)
+    assert [c.item_ids for c in relevant] == [(tagged,)]
+    assert len(everything) == 2
