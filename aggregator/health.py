@@ -86,6 +86,11 @@ def _markup_changed(previous: Health, report: RunReport) -> bool:
     return previous.markup_changed
 
 
+def _unreadable_now(previous: Health, report: RunReport) -> bool:
+    """A page that yielded items before and now cannot be parsed has most likely changed."""
+    return report.error_kind == "parse" and previous.last_yield_at is not None
+
+
 def after_run(
     previous: Health,
     report: RunReport,
@@ -105,6 +110,7 @@ def after_run(
             last_error_message=report.error_message,
             consecutive_failures=failures,
             failing_since=previous.failing_since or report.started_at,
+            markup_changed=previous.markup_changed or _unreadable_now(previous, report),
             items_last_run=0,
             new_last_run=0,
             next_due_at=now + retry_delay(interval, failures, policy),

@@ -77,3 +77,20 @@ def test_fallback_extractor_flags_markup_changed() -> None:
 
 def test_retry_delay_never_below_interval() -> None:
     assert retry_delay(timedelta(days=2), 3, BackoffPolicy()) == timedelta(days=2)
+
+
+def test_parse_failure_of_a_list_that_yielded_before_flags_markup_changed() -> None:
+    health = after_run(Health(), report(RunStatus.OK, found=6), HOUR)
+    broken = RunReport(
+        source_id="s",
+        started_at=T0,
+        finished_at=T0,
+        status=RunStatus.FAILED,
+        error_kind="parse",
+        error_message="selectors found no items",
+    )
+    assert after_run(health, broken, HOUR).markup_changed
+    timeout = RunReport(
+        source_id="s", started_at=T0, finished_at=T0, status=RunStatus.FAILED, error_kind="timeout"
+    )
+    assert not after_run(health, timeout, HOUR).markup_changed
