@@ -90,7 +90,7 @@ class Harness:
     def run(
         self,
         source_ids: Sequence[str] | None = None,
-        extra_routes: Mapping[str, Sequence[Route]] | None = None,
+        extra_routes: Mapping[str, list[Route]] | None = None,
     ) -> dict[str, RunReport]:
         with MirrorServer(SITES, clock=self.clock, extra_routes=extra_routes) as mirror:
             runtime = Runtime(self.settings(mirror.url), clock=self.clock)

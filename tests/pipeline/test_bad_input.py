@@ -50,7 +50,7 @@ def test_malformed_page_is_an_error_or_repaired_items_and_loses_nothing(
         assert before["items"].keys() <= after["items"].keys()
 
 
-HTTP_FAULTS = {
+HTTP_FAULTS: dict[str, tuple[dict[str, Any], str, str]] = {
     "404": ({"status": 404, "body": "not found"}, "http-status", "404"),
     "500": ({"status": 500, "body": "oops"}, "http-status", "500"),
     "503-retry-after": (
