@@ -1,22 +1,82 @@
-"""The FastAPI application: one factory used by ``aggregator serve``, the demo and the tests."""
+"""The FastAPI application: one factory used by ``aggregator serve``, the demo and the tests.
+
+Every route module has its own router; this module includes them, installs the security
+middleware (headers, CSRF cookie) and the app-wide CSRF check, and turns errors into pages in
+the reader's language. Long admin actions (fetch now) run through ``app.state.run_in_background``,
+a daemon thread by default, so the request returns at once.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import PlainTextResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from aggregator.runtime import Runtime
+from aggregator.tagging.morphology import Morphology
+from aggregator.web.auth import LoginRequired, login_url
+from aggregator.web.deps import render_page
+from aggregator.web.routes import (
+    admin,
+    admin_items,
+    admin_rules,
+    admin_sources,
+    auth,
+    feeds,
+    feeds_page,
+    grants_page,
+    pages,
+)
+from aggregator.web.routes import calendar as calendar_routes
+from aggregator.web.routes import subscriptions as subscription_routes
 from aggregator.web.security import SecurityMiddleware, csrf_protect
+from aggregator.web.tagging_service import TaggingService
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+BackgroundRunner = Callable[[Callable[[], None], str], None]
 
-def create_app(runtime: Runtime) -> FastAPI:
-    """The whole web app for ``runtime`` (its settings, database and clock)."""
+
+def run_in_thread(job: Callable[[], None], name: str) -> None:
+    """Start ``job`` in a daemon thread (it must catch and record its own errors)."""
+    threading.Thread(target=job, name=name, daemon=True).start()
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(login_url(exc.next_path), status_code=303)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """An error page for browsers; the plain answer for feeds, APIs and tools."""
+    assert isinstance(exc, StarletteHTTPException)
+    if "text/html" not in request.headers.get("accept", "") or exc.status_code < 400:
+        return await http_exception_handler(request, exc)
+    response = render_page(
+        request, "pages/error.html", status_code=exc.status_code, status=exc.status_code
+    )
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    run_in_background: BackgroundRunner = run_in_thread,
+    morphology: Morphology | None = None,
+) -> FastAPI:
+    """The whole web app for ``runtime`` (its settings, database and clock).
+
+    ``morphology`` lets tests share one analyser between apps (it is built lazily otherwise).
+    """
     app = FastAPI(
         title="Kotoutumisuutiset",
         docs_url=None,
@@ -25,12 +85,27 @@ def create_app(runtime: Runtime) -> FastAPI:
         dependencies=[Depends(csrf_protect)],
     )
     app.state.runtime = runtime
+    app.state.run_in_background = run_in_background
+    app.state.tagging = TaggingService(runtime, morphology)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:
         return "ok"
 
+    app.include_router(pages.router)
+    app.include_router(grants_page.router)
+    app.include_router(feeds_page.router)
+    app.include_router(feeds.router)
+    app.include_router(auth.router)
+    app.include_router(admin.router)
+    app.include_router(admin_sources.router)
+    app.include_router(admin_rules.router)
+    app.include_router(admin_items.router)
+    app.include_router(subscription_routes.router)
+    app.include_router(calendar_routes.router)
     return app

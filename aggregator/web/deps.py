@@ -1,18 +1,35 @@
-"""Request-scoped dependencies: the runtime, a database session, the reader's language."""
+"""Request-scoped dependencies: the runtime, a database session, the reader's language, the
+logged-in admin, and :func:`render_page`, which renders a template on ``base.html`` with
+everything the layout needs.
+
+Any page extending ``templates/base.html`` should be rendered with :func:`render_page` (or be
+given the same context from :func:`page_context`): the layout then shows the language switcher
+for the current address, the admin links for a logged-in admin and the CSRF token for forms.
+The layout also renders with only ``lang`` (what :func:`aggregator.templating.render` always
+passes), so e-mail-like pages that cannot pass a request still work.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from aggregator.clock import Clock
-from aggregator.i18n import LANGUAGES, normalise_language
+from aggregator.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language
 from aggregator.runtime import Runtime
 from aggregator.store.db import session_scope
+from aggregator.templating import render
+from aggregator.web.auth import SESSION_COOKIE, CurrentAdmin, LoginRequired, session_admin
+from aggregator.web.security import csrf_token, is_secure_request
 
 LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -25,7 +42,11 @@ def get_clock(request: Request) -> Clock:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session per request, committed when the handler returns normally."""
+    """A session per request, committed when the handler returns normally.
+
+    Used through :data:`SessionDep`, whose ``scope="function"`` commits BEFORE the response is
+    sent: a browser following a 303 after a POST must already see what the POST wrote.
+    """
     with session_scope(get_runtime(request).engine) as session:
         yield session
 
@@ -52,3 +73,100 @@ def get_language(request: Request) -> str:
     if chosen:
         return normalise_language(chosen)
     return normalise_language(_accept_language(request.headers.get("accept-language", "")))
+
+
+async def posted_form(request: Request) -> FormData:
+    """The submitted form, read once (the CSRF check has parsed it already), so that the
+    handlers themselves can be plain functions that FastAPI runs in its thread pool."""
+    return await request.form()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+FormDep = Annotated[FormData, Depends(posted_form)]
+LanguageDep = Annotated[str, Depends(get_language)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+# --- admins ----------------------------------------------------------------------------------
+
+
+def optional_admin(request: Request, session: SessionDep) -> CurrentAdmin | None:
+    """The logged-in admin or None (no database read without a session cookie)."""
+    if SESSION_COOKIE not in request.cookies:
+        return None
+    admin = session_admin(request, session)
+    request.state.admin = admin
+    return admin
+
+
+def require_admin(request: Request, session: SessionDep) -> CurrentAdmin:
+    """The logged-in admin; anyone else is sent to the login page."""
+    admin = optional_admin(request, session)
+    if admin is None:
+        target = request.url.path
+        if request.method == "GET" and request.url.query:
+            target += f"?{request.url.query}"
+        raise LoginRequired(target)
+    return admin
+
+
+AdminDep = Annotated[CurrentAdmin, Depends(require_admin)]
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLink:
+    code: str
+    name: str
+    url: str
+    current: bool
+
+
+def language_links(request: Request, current: str) -> list[LanguageLink]:
+    """The current address in each language (``?lang=`` replaced, other parameters kept)."""
+    links = []
+    for code in LANGUAGES:
+        query = request.url.include_query_params(lang=code).query
+        links.append(
+            LanguageLink(code, LANGUAGE_NAMES[code], f"{request.url.path}?{query}", code == current)
+        )
+    return links
+
+
+def page_context(request: Request, language: str) -> dict[str, Any]:
+    """What ``base.html`` uses besides ``lang``: switcher links, admin, CSRF token, path."""
+    return {
+        "request_path": request.url.path,
+        "language_links": language_links(request, language),
+        "admin": getattr(request.state, "admin", None),
+        "csrf_token": csrf_token(request),
+        "csrf_field": "csrf_token",
+    }
+
+
+def render_page(
+    request: Request, template: str, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """``template`` rendered in the reader's language on the shared layout.
+
+    A ``?lang=`` choice is remembered in a cookie, so the language stays as the reader moves on.
+    """
+    language = get_language(request)
+    html = render(template, language, **{**page_context(request, language), **context})
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Content-Language"] = language
+    private = request.url.path.startswith("/admin")
+    response.headers["Cache-Control"] = "no-store" if private else "no-cache"
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            httponly=True,
+            secure=is_secure_request(request),
+            samesite="lax",
+            path="/",
+        )
+    return response

@@ -1,0 +1,170 @@
+"""Admin accounts, login attempts and the counts the admin pages show.
+
+Passwords are stored as argon2id hashes (pwdlib); a hash made with older parameters is
+upgraded on the next successful login. Login attempts are rows keyed by ``email:<address>``
+and ``ip:<address>``: :func:`login_blocked` refuses a login after :data:`MAX_FAILURES` failures
+on either key within :data:`LOGIN_WINDOW` (a success on a key starts its count afresh), which
+slows down password guessing against one account and from one address alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlmodel import Session, col, delete, func, select
+
+from aggregator.store.models import AdminUser, LoginAttempt, Subscriber
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 5
+ATTEMPTS_KEPT = timedelta(days=2)
+MIN_PASSWORD_LENGTH = 10
+
+# argon2id with the parameters the OWASP Password Storage Cheat Sheet names as its baseline
+# (19 MiB, 2 iterations, 1 lane): about 60 ms per hash on a small server, so a login stays quick
+# while an offline guess costs the attacker the same.
+_HASHER = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1),))
+# Verified against when the email is unknown, so a wrong address costs as much as a wrong
+# password and response times do not reveal which accounts exist.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password-only-for-timing")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _HASHER.hash(password)
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` may not be used, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    if not password.strip():
+        return "the password must not be blank"
+    return None
+
+
+def create_admin(session: Session, email: str, password: str, now: datetime) -> AdminUser:
+    """A new active admin account; ValueError for a bad address, a weak password or a duplicate."""
+    address = normalise_email(email)
+    if "@" not in address or len(address) > 320 or any(ch.isspace() for ch in address):
+        raise ValueError(f"not an email address: {email!r}")
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    if find_admin(session, address) is not None:
+        raise ValueError(f"an admin account for {address} already exists")
+    admin = AdminUser(email=address, password_hash=hash_password(password), created_at=now)
+    session.add(admin)
+    session.flush()
+    return admin
+
+
+def find_admin(session: Session, email: str) -> AdminUser | None:
+    return session.exec(select(AdminUser).where(AdminUser.email == normalise_email(email))).first()
+
+
+def set_password(session: Session, admin: AdminUser, password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    admin.password_hash = hash_password(password)
+    session.add(admin)
+
+
+def authenticate(session: Session, email: str, password: str, now: datetime) -> AdminUser | None:
+    """The active admin with this email and password (last login recorded), else None."""
+    admin = find_admin(session, email)
+    if admin is None or not admin.active:
+        _HASHER.verify(password, _DUMMY_HASH)
+        return None
+    valid, new_hash = _HASHER.verify_and_update(password, admin.password_hash)
+    if not valid:
+        return None
+    if new_hash is not None:
+        admin.password_hash = new_hash
+    admin.last_login_at = now
+    session.add(admin)
+    return admin
+
+
+# --- login attempts --------------------------------------------------------------------------
+
+
+def attempt_keys(email: str, ip: str) -> tuple[str, str]:
+    """The two keys a login attempt counts against."""
+    return (f"email:{normalise_email(email)}"[:320], f"ip:{ip}"[:320])
+
+
+def record_attempt(session: Session, keys: Sequence[str], success: bool, now: datetime) -> None:
+    """Remember one attempt under each key, and forget attempts older than two days."""
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < now - ATTEMPTS_KEPT))
+    for key in keys:
+        session.add(LoginAttempt(key=key, at=now, success=success))
+    session.flush()
+
+
+def recent_failures(session: Session, key: str, now: datetime) -> int:
+    """Failures on ``key`` within the window that came after its latest success."""
+    in_window = (LoginAttempt.key == key, col(LoginAttempt.at) >= now - LOGIN_WINDOW)
+    last_success = session.exec(
+        select(func.max(LoginAttempt.id)).where(*in_window, col(LoginAttempt.success).is_(True))
+    ).one()
+    query = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(*in_window, col(LoginAttempt.success).is_(False))
+    )
+    if last_success is not None:
+        query = query.where(col(LoginAttempt.id) > last_success)
+    return int(session.exec(query).one())
+
+
+def login_blocked(session: Session, keys: Sequence[str], now: datetime) -> bool:
+    """True when any key has had :data:`MAX_FAILURES` failures within the window."""
+    return any(recent_failures(session, key, now) >= MAX_FAILURES for key in keys)
+
+
+# --- subscriber counts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberCounts:
+    """Subscribers counted per status, frequency and language; no personal data."""
+
+    total: int
+    by_status: dict[str, int]
+    by_frequency: dict[str, int]
+    by_language: dict[str, int]
+    with_bounces: int
+    bounces: int
+
+
+def _count_by(session: Session, column: object) -> dict[str, int]:
+    rows = session.exec(select(column, func.count()).group_by(column)).all()  # type: ignore[call-overload]
+    return {str(value): int(count) for value, count in sorted(rows, key=lambda r: str(r[0]))}
+
+
+def subscriber_counts(session: Session) -> SubscriberCounts:
+    """The subscribers overview of the admin UI."""
+    by_status = _count_by(session, Subscriber.status)
+    bounced = session.exec(
+        select(func.count(), func.coalesce(func.sum(Subscriber.bounce_count), 0)).where(
+            col(Subscriber.bounce_count) > 0
+        )
+    ).one()
+    return SubscriberCounts(
+        total=sum(by_status.values()),
+        by_status=by_status,
+        by_frequency=_count_by(session, Subscriber.frequency),
+        by_language=_count_by(session, Subscriber.language),
+        with_bounces=int(bounced[0]),
+        bounces=int(bounced[1]),
+    )

@@ -1,0 +1,95 @@
+"""CLI commands of the web layer: ``aggregator serve`` and ``aggregator admin create EMAIL``.
+
+``admin create`` asks for the password twice without echoing it, or reads one line from
+standard input with ``--password-stdin`` (for scripts: ``printf '%s\\n' "$PW" | aggregator admin
+create a@b --password-stdin``); passwords are never taken as arguments, where they would end
+up in the shell history and the process list.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from aggregator.runtime import Runtime
+from aggregator.settings import Settings
+from aggregator.store.admins import create_admin, find_admin, password_problem, set_password
+from aggregator.store.db import session_scope
+
+
+def _runtime(ctx: click.Context) -> Runtime:
+    runtime = ctx.find_object(Runtime)
+    if runtime is None:
+        runtime = Runtime(Settings())
+        ctx.obj = runtime
+        ctx.call_on_close(runtime.close)
+    return runtime
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = click.prompt(
+        "Password", hide_input=True, confirmation_prompt="Repeat the password"
+    )
+    return password
+
+
+@click.group()
+def admin() -> None:
+    """Admin accounts of the web UI."""
+
+
+@admin.command("create")
+@click.argument("email")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+@click.option("--reset", is_flag=True, help="Set a new password if the account exists.")
+@click.pass_context
+def admin_create(ctx: click.Context, email: str, password_stdin: bool, reset: bool) -> None:
+    """Create an admin account (or with --reset give an existing one a new password)."""
+    runtime = _runtime(ctx)
+    password = _read_password(password_stdin)
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    with session_scope(runtime.engine) as session:
+        existing = find_admin(session, email)
+        if existing is not None and reset:
+            set_password(session, existing, password)
+            click.echo(f"new password set for {existing.email}")
+            return
+        try:
+            created = create_admin(session, email, password, runtime.clock.now())
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"admin account created: {created.email}")
+
+
+@click.command()
+@click.option("--host", help="Address to bind (default: settings.web_host).")
+@click.option("--port", type=int, help="Port to bind (default: settings.web_port).")
+@click.option("--proxy-headers", is_flag=True, help="Trust X-Forwarded-* from a reverse proxy.")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, proxy_headers: bool) -> None:
+    """The web UI, feeds and admin pages, served by uvicorn."""
+    import uvicorn
+
+    from aggregator.web.app import create_app
+
+    runtime = _runtime(ctx)
+    settings = runtime.settings
+    bind_host = host or settings.web_host
+    bind_port = port if port is not None else settings.web_port
+    click.echo(f"serving on http://{bind_host}:{bind_port} (public address {settings.base_url})")
+    uvicorn.run(
+        create_app(runtime),
+        host=bind_host,
+        port=bind_port,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips="*" if proxy_headers else None,
+        server_header=False,
+        log_level="info",
+    )

@@ -1,0 +1,204 @@
+"""The source-health dashboard and its actions: enable, disable, fetch now, edit.
+
+Sources are defined in ``config/sources.toml``; what admins change here is stored on the
+source's ``source_state`` row (the switch and ``overrides``) and applied by
+:func:`aggregator.runtime.apply_overrides`. Every change is written to the audit log. "Fetch
+now" runs :func:`aggregator.pipeline.run_source` in the background and returns at once; the
+run records its outcome on the health row like a scheduled one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+
+from aggregator.pipeline import run_source
+from aggregator.runtime import Runtime
+from aggregator.sources.registry import SourceConfig
+from aggregator.store import audit
+from aggregator.store.models import SourceState
+from aggregator.store.sources import WEEK, SourceStore
+from aggregator.web.deps import AdminDep, FormDep, RuntimeDep, SessionDep, render_page
+from aggregator.web.source_form import SourceForm, parse_source_form
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One line of the dashboard."""
+
+    source: SourceConfig
+    state: SourceState | None
+    configured_enabled: bool
+    items_week: int
+    edited: bool
+
+
+def _configured(runtime: Runtime, source_id: str) -> SourceConfig:
+    for source in runtime.configured_sources:
+        if source.id == source_id:
+            return source
+    raise HTTPException(status_code=404)
+
+
+@router.get("/admin/sources", response_class=HTMLResponse)
+def dashboard(
+    request: Request, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
+) -> HTMLResponse:
+    store = SourceStore(session)
+    states = store.all_states()
+    per_week = store.new_items_since(runtime.clock.now() - WEEK)
+    configured = {s.id: s for s in runtime.configured_sources}
+    rows = [
+        SourceRow(
+            source=source,
+            state=states.get(source.id),
+            configured_enabled=configured[source.id].enabled,
+            items_week=per_week.get(source.id, 0),
+            edited=bool(states.get(source.id) and states[source.id].overrides),
+        )
+        for source in runtime.sources()
+    ]
+    return render_page(
+        request, "admin/sources.html", rows=rows, done=request.query_params.get("done", "")
+    )
+
+
+def _back(done: str, source_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/admin/sources?done={done}#source-{source_id}", status_code=303)
+
+
+def _switch(session: Session, runtime: Runtime, source_id: str, enabled: bool, actor: str) -> None:
+    store = SourceStore(session)
+    before = store.state(source_id).enabled
+    store.set_enabled(source_id, enabled)
+    audit.record(
+        session,
+        actor=actor,
+        action="source.enable" if enabled else "source.disable",
+        entity_type="source",
+        entity_id=source_id,
+        before={"enabled": before},
+        after={"enabled": enabled},
+        at=runtime.clock.now(),
+    )
+
+
+@router.post("/admin/sources/{source_id}/enable")
+def enable(source_id: str, session: SessionDep, runtime: RuntimeDep, admin: AdminDep) -> Any:
+    _configured(runtime, source_id)
+    _switch(session, runtime, source_id, True, admin.email)
+    return _back("enabled", source_id)
+
+
+@router.post("/admin/sources/{source_id}/disable")
+def disable(source_id: str, session: SessionDep, runtime: RuntimeDep, admin: AdminDep) -> Any:
+    _configured(runtime, source_id)
+    _switch(session, runtime, source_id, False, admin.email)
+    return _back("disabled", source_id)
+
+
+def fetch_job(runtime: Runtime, source_id: str) -> Callable[[], None]:
+    """One crawl of the source with the admins' current edits; errors end up on its health row."""
+
+    def job() -> None:
+        try:
+            source = runtime.source(source_id)
+            with runtime.fetcher() as fetcher:
+                run_source(source, runtime.services(fetcher))
+        except Exception:  # a background thread has nobody else to report to
+            log.exception("fetch now of source %s failed", source_id)
+
+    return job
+
+
+@router.post("/admin/sources/{source_id}/fetch")
+def fetch_now(
+    source_id: str, request: Request, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
+) -> Any:
+    _configured(runtime, source_id)
+    audit.record(
+        session,
+        actor=admin.email,
+        action="source.fetch_now",
+        entity_type="source",
+        entity_id=source_id,
+        before=None,
+        after=None,
+        at=runtime.clock.now(),
+    )
+    request.app.state.run_in_background(fetch_job(runtime, source_id), f"fetch-{source_id}")
+    return _back("fetch-started", source_id)
+
+
+@router.get("/admin/sources/{source_id}/edit", response_class=HTMLResponse)
+def edit_page(
+    source_id: str, request: Request, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
+) -> HTMLResponse:
+    configured = _configured(runtime, source_id)
+    effective = runtime.source(source_id)
+    return render_page(
+        request,
+        "admin/source_edit.html",
+        source=configured,
+        form=SourceForm.of(effective),
+        errors={},
+    )
+
+
+@router.post("/admin/sources/{source_id}/edit", response_model=None)
+def edit(
+    source_id: str,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    admin: AdminDep,
+    posted: FormDep,
+) -> Any:
+    configured = _configured(runtime, source_id)
+    form, errors = parse_source_form(posted)
+    if errors:
+        return render_page(
+            request,
+            "admin/source_edit.html",
+            status_code=422,
+            source=configured,
+            form=form,
+            errors=errors,
+        )
+    _save_edit(session, runtime, configured, form, admin.email)
+    return _back("saved", source_id)
+
+
+def _save_edit(
+    session: Session, runtime: Runtime, configured: SourceConfig, form: SourceForm, actor: str
+) -> None:
+    store = SourceStore(session)
+    row = store.state(configured.id)
+    before = dict(row.overrides)
+    changed = form.overrides_against(configured)
+    kept = {k: v for k, v in before.items() if k not in SourceForm.FIELDS}
+    row.overrides = {**kept, **changed}
+    session.add(row)
+    if before.get("urls", list(configured.urls)) != row.overrides.get(
+        "urls", list(configured.urls)
+    ):
+        store.forget_validators(configured.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="source.edit",
+        entity_type="source",
+        entity_id=configured.id,
+        before=before,
+        after=dict(row.overrides),
+        at=runtime.clock.now(),
+    )

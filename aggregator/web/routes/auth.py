@@ -1,0 +1,81 @@
+"""Admin login and logout.
+
+A login is refused without checking the password once the email or the client address has had
+too many recent failures (:func:`aggregator.store.admins.login_blocked`); every attempt is
+recorded under both keys. The error never says whether the email exists. A successful login
+sets a fresh session cookie and redirects (303) to a local admin address only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from aggregator.store import admins
+from aggregator.web.auth import client_ip, end_session, safe_next, start_session
+from aggregator.web.deps import RuntimeDep, SessionDep, render_page
+
+router = APIRouter()
+
+
+def _login_form(
+    request: Request,
+    *,
+    next_path: str,
+    email: str = "",
+    error: str = "",
+    status: int = 200,
+    logged_out: bool = False,
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "admin/login.html",
+        status_code=status,
+        next_path=safe_next(next_path),
+        email=email,
+        error=error,
+        logged_out=logged_out,
+    )
+
+
+@router.get("/admin/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return _login_form(
+        request,
+        next_path=request.query_params.get("next", ""),
+        logged_out=request.query_params.get("logged_out") == "1",
+    )
+
+
+@router.post("/admin/login", response_model=None)
+def login(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=2048)] = "",
+) -> Response:
+    now = runtime.clock.now()
+    keys = admins.attempt_keys(email, client_ip(request))
+    if admins.login_blocked(session, keys, now):
+        return _login_form(
+            request, next_path=next_path, email=email, error="rate-limited", status=429
+        )
+    admin = admins.authenticate(session, email, password, now)
+    if admin is None:
+        admins.record_attempt(session, keys, False, now)  # committed: the handler returns
+        return _login_form(request, next_path=next_path, email=email, error="invalid", status=401)
+    admins.record_attempt(session, keys, True, now)
+    response = RedirectResponse(safe_next(next_path), status_code=303)
+    start_session(request, response, admin)
+    return response
+
+
+@router.post("/admin/logout")
+def logout(request: Request) -> RedirectResponse:
+    response = RedirectResponse("/admin/login?logged_out=1", status_code=303)
+    end_session(request, response)
+    return response

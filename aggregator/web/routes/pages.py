@@ -1,0 +1,83 @@
+"""Public pages: the latest stories with filters and search, and one story with its tags,
+the reason for each tag and every source that carried it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from aggregator.store.queries import count_items, find_items, get_item
+from aggregator.store.tags import TagStore
+from aggregator.types import LANGUAGES
+from aggregator.web.deps import LanguageDep, RuntimeDep, SessionDep, optional_admin, render_page
+from aggregator.web.filters import PAGE_SIZE, parse_filters
+from aggregator.web.views import safe_body, source_names, tag_badges, tag_options
+
+# A logged-in admin sees the admin link in the header on public pages too.
+router = APIRouter(dependencies=[Depends(optional_admin)])
+
+
+def _taxonomy(session: SessionDep, language: str) -> dict[str, Any]:
+    options = tag_options(TagStore(session).taxonomy(), language)
+    return {
+        "audiences": [o for o in options if o.kind == "audience"],
+        "topics": [o for o in options if o.kind == "topic"],
+        "labels": {o.id: o.label for o in options},
+    }
+
+
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def latest(
+    request: Request, session: SessionDep, runtime: RuntimeDep, language: LanguageDep
+) -> HTMLResponse:
+    """Newest stories first; every filter is a GET parameter, so results can be bookmarked."""
+    taxonomy = _taxonomy(session, language)
+    names = source_names(runtime.sources())
+    filters = parse_filters(
+        request.query_params,
+        audiences=[o.id for o in taxonomy["audiences"]],
+        topics=[o.id for o in taxonomy["topics"]],
+        sources=names,
+        languages=LANGUAGES,
+    )
+    item_filter = filters.item_filter(page_size=PAGE_SIZE)
+    stories = find_items(session, item_filter)
+    total = count_items(session, item_filter)
+    return render_page(
+        request,
+        "pages/index.html",
+        filters=filters,
+        stories=[(s, tag_badges(s.tags, taxonomy["labels"], names)) for s in stories],
+        total=total,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        sources=sorted(names.items(), key=lambda pair: pair[1].casefold()),
+        source_names=names,
+        languages=LANGUAGES,
+        **taxonomy,
+    )
+
+
+@router.api_route("/items/{item_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def item_page(
+    item_id: int,
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    language: LanguageDep,
+) -> HTMLResponse:
+    """One story: text, tags with their reasons, every sighting, and its grant call."""
+    story = get_item(session, item_id)
+    if story is None:
+        raise HTTPException(status_code=404)
+    taxonomy = _taxonomy(session, language)
+    names = source_names(runtime.sources())
+    return render_page(
+        request,
+        "pages/item.html",
+        story=story,
+        body=safe_body(story),
+        badges=tag_badges(story.tags, taxonomy["labels"], names),
+        source_names=names,
+    )

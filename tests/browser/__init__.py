@@ -1,0 +1,1 @@
+"""Browser tests: the real app under uvicorn, driven by Chromium through Playwright, checked by axe-core."""
