@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(voikko-fi libvoikko1 chromium newsboat sfeed rsstail make)
+APT_PACKAGES=(voikko-fi libvoikko1 chromium newsboat sfeed rsstail make wrk)
 PYTHON=${PYTHON:-python3}
 
 missing_apt=()

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from aggregator.pipeline import run_source
 from aggregator.runtime import Runtime
 from aggregator.sources.registry import SourceConfig
-from aggregator.store import audit
+from aggregator.store import audit, versions
 from aggregator.store.models import SourceState
 from aggregator.store.sources import WEEK, SourceStore
 from aggregator.web.deps import AdminDep, FormDep, RuntimeDep, SessionDep, render_page
@@ -188,6 +188,7 @@ def _save_edit(
     kept = {k: v for k, v in before.items() if k not in SourceForm.FIELDS}
     row.overrides = {**kept, **changed}
     session.add(row)
+    versions.bump(session, runtime.clock.now())  # feeds name the publisher
     if before.get("urls", list(configured.urls)) != row.overrides.get(
         "urls", list(configured.urls)
     ):
