@@ -10,6 +10,9 @@ Which amount is the call's total (``amount_eur``):
 
 - never a per-unit amount: a rate per person or per project ("3 422,50 € alle 7-vuotiaista",
   "henkilöä kohden", "per person"), an average or a maximum per applicant;
+- these cues are read in the amount's own clause (cut at ``,`` ``;`` ``:`` a dash or "ja",
+  "och", "and"), so "enintään 150 000 euroa hanketta kohden, ja haettavana on yhteensä
+  1,5 miljoonaa euroa" excludes the cap, not the total;
 - never money already granted or applied for ("myönnettiin", "har beviljats", "hakevat",
   "granted"), nor a whole programme period ("koko ohjelmakauden aikana");
 - never a part of a total ("..., josta erityistavoitteessa 1 noin 4,5 miljoonaa", "of which");
@@ -17,7 +20,11 @@ Which amount is the call's total (``amount_eur``):
   programme we report (AMIF), that share is the call's amount;
 - otherwise the first amount said to be available ("haettavissa", "jaettavissa",
   "käytettävissä", "kan sökas", "available"), else the first amount left; an available amount
-  introduced by "lisäksi"/"dessutom"/"in addition" is added to it.
+  that its clause introduces as an addition ("ja lisäksi on käytettävissä 400 000 euroa",
+  "Lisämäärärahaa on käytettävissä ...", "dessutom", "an additional EUR 1 million") is added
+  to it, in the same sentence or a later one;
+- when the text gives a total and then the funds' shares ("yhteensä 10 miljoonaa euroa: AMIF
+  6 miljoonaa, ISF 3 miljoonaa"), the share is the one whose own clause names the fund.
 """
 
 from __future__ import annotations
@@ -58,7 +65,8 @@ _AMOUNT = re.compile(
 MAX_AMOUNTS = 200
 
 PER_UNIT = cues(
-    r"henkilö", r"kohden", r"\bper\b", r"/hlö", r"vuotiai", r"keskiarvo", r"enimmäismäär",
+    r"henkilö", r"kohden", r"\bkohti\b", r"\bper\b", r"/hlö", r"vuotiai", r"keskiarvo",
+    r"enimmäismäär",
     r"hankkeelle (?:enintään|korkeintaan)", r"(?:yhdelle|kullekin) (?:hankkeelle|hakijalle)",
     r"per hanke", r"per projekt", r"per sökande",
     r"genomsnitt", r"\bperson", r"average", r"maximum grant", r"per capita",
@@ -76,7 +84,24 @@ AVAILABLE = cues(
     r"käytettävissä", r"varattu", r"määrärah", r"\bsökas", r"delas ut", r"reserver",
     r"\banslag", r"budgetproposition", r"available", r"allocated", r"earmarked", r"budget",
 )  # fmt: skip
-ADDITION = cues(r"\blisäksi\b", r"\bdessutom\b", r"in addition", r"additionally")
+ADDITION = cues(
+    r"\blisäksi\b", r"\blisämäärära", r"\blisärahoitu", r"\bdessutom\b", r"\btilläggsanslag",
+    r"in addition", r"additionally", r"\ban additional\b", r"additional appropriation",
+)  # fmt: skip
+# Where a clause ends: the cues of one amount must not be read for its neighbour.
+_CLAUSE_BREAK = re.compile(r"[,;:]|\s[–—-]\s|\s(?:ja|sekä|och|samt|and)\s", re.IGNORECASE)
+
+
+def clause_before(text: str) -> str:
+    """The end of ``text`` after its last clause break (the clause an amount stands in)."""
+    breaks = list(_CLAUSE_BREAK.finditer(text))
+    return text[breaks[-1].end() :] if breaks else text
+
+
+def clause_after(text: str) -> str:
+    """The start of ``text`` up to its first clause break."""
+    found = _CLAUSE_BREAK.search(text)
+    return text[: found.start()] if found else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +200,11 @@ def call_amount(doc: Document, language: str, programme: str | None, several: bo
         a
         for a in available
         if a.start > chosen.end
-        and a.sentence is not chosen.sentence
-        and ADDITION.search(a.sentence.text)
         and a.value != chosen.value
+        and (
+            ADDITION.search(clause_before(a.lead))
+            or (a.sentence is not chosen.sentence and ADDITION.search(a.sentence.text))
+        )
     ]
     total = chosen.value + sum(a.value for a in extras)
     evidence = " ".join(snippet(a.sentence.text) for a in [chosen, *extras])
@@ -185,8 +212,9 @@ def call_amount(doc: Document, language: str, programme: str | None, several: bo
 
 
 def _excluded(amount: AmountMention) -> bool:
-    near = amount.lead[-120:] + " " + amount.after
-    unit_context = amount.lead[-60:] + " " + amount.after[:80]
+    lead, after = clause_before(amount.lead), clause_after(amount.after)
+    near = lead[-120:] + " " + after
+    unit_context = lead[-60:] + " " + after[:80]
     return bool(PER_UNIT.search(unit_context) or SPENT.search(near))
 
 
@@ -199,6 +227,6 @@ _PROGRAMME_NAMES = {
 
 def _names_only(amount: AmountMention, programme: str) -> bool:
     """The amount's clause names ``programme`` and no other fund ("AMIF-rahastosta ... 16,8")."""
-    clause = amount.before[-120:] + " " + amount.after[:60]
+    clause = clause_before(amount.before)[-120:] + " " + clause_after(amount.after)[:60]
     named = {name for name, pattern in _PROGRAMME_NAMES.items() if pattern.search(clause)}
     return named == {programme}

@@ -14,10 +14,13 @@ ennakkotieto") is not a call yet; the item that later gives the dates will be.
 
 The decision, in order:
 
-1. a result word in the title (awarded, statistics, "haku päättyi") means not a call;
-2. without a date of the call (opening or closing) and without a rolling-call statement, not a
+1. a result word in the title (awarded, statistics, results, "haku päättyi") means not a call;
+2. an item that never speaks of applying or of a grant (:data:`CALL_TERMS`: haku, hakea,
+   avustus, ansökan, understöd, call, apply, grant...) is not a call, whatever dates it has
+   (an organisation change, an event, a payment schedule);
+3. without a date of the call (opening or closing) and without a rolling-call statement, not a
    call;
-3. a body that reports results more often than it invites applications is not a call.
+4. a body that reports results more often than it invites applications is not a call.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ AWARDED = cues(
     r"\bbeviljades\b",
     r"\bbeviljade\b",
     r"\bfick\b",
+    r"\bsai\b",
+    r"\bsaivat\b",
     r"has granted",
     r"have granted",
     r"(?:has|have) been granted",
@@ -54,7 +59,8 @@ AWARDED = cues(
 # A title in the past tense of granting reports results even without "has"/"were".
 TITLE_AWARDED = cues(
     r"\bgranted\b", r"\bawarded\b", r"myönnetty", r"beviljats", r"beviljades", r"\bsaajat\b",
-    r"\bmottagare\b", r"\brecipients\b",
+    r"\bmottagare\b", r"\brecipients\b", r"\btulokset\b", r"\bresultat(?:en)?\b",
+    r"\bresults\b",
 )  # fmt: skip
 RESULTS = cues(
     r"vastaanotti",
@@ -69,7 +75,16 @@ RESULTS = cues(
     r"received \d+ applications",
     r"ansökningar inkom",
     r"\binkom\b",
+    r"\boli avoinna\b",
+    r"\bwas open\b",
+    r"\bvar öppen\b",
 )
+# Words of applying or of grants: an item with none of them does not announce a call.
+CALL_TERMS = cues(
+    r"\bhak", r"\bhae", r"\bhaet", r"haussa", r"avustu", r"rahoitu", r"\btuki", r"\btuke",
+    r"ansök", r"\bsök", r"utlys", r"understöd", r"bidrag", r"\bstöd",
+    r"\bcall", r"applica", r"\bapply", r"proposal", r"\bgrant", r"\bfunding", r"\baid\b",
+)  # fmt: skip
 INVITES = cues(
     r"\bvoi(?:vat)?\b(?:\s[\wäö]{1,20}){0,3}\s(?:hakea|saada)\b",
     r"hakijoina voivat",
@@ -118,6 +133,8 @@ def announces_call(doc: Document, *, has_call_dates: bool, rolling: bool) -> Ver
     title = doc.title
     if any(pattern.search(title) for pattern in (AWARDED, TITLE_AWARDED, RESULTS)):
         return Verdict(False, f"title reports results: {snippet(title)}")
+    if not CALL_TERMS.search(doc.text):
+        return Verdict(False, "speaks of no application or grant")
     if not has_call_dates and not rolling:
         return Verdict(False, "no date of a call and not a rolling call")
     results = count(AWARDED, doc.text) + count(RESULTS, doc.text)

@@ -8,10 +8,14 @@ the day a law takes effect. Each date found by :mod:`aggregator.grants.datescan`
 from the words around it in its sentence:
 
 1. a *negative* cue between the previous date (or the sentence start) and this one ("kustannus",
-   "päätökset", "infotilaisuus", "ilmoittautuminen", "ensimmäinen ... järjestettiin",
-   "eligible costs", "beslut"...) means the date is not the call's;
+   "päätökset", "infotilaisuus", "tapahtuma", "ilmoittautuminen", "ensimmäinen ...
+   järjestettiin", "eligible costs", "beslut", payments: "maksaa", "will pay"...) means the
+   date is not the call's, and so are the next dates of that sentence until a call word comes
+   ("Ilmoittautuminen alkaa 1.8. ja päättyy 15.10.": both are the registration's);
 2. a postposition right after the date decides next: ``mennessä``/``saakka``/``asti`` (by,
-   until) close the call, ``alkaen``/``lähtien`` (from) open it;
+   until) close the call, ``alkaen``/``lähtien`` (from) open it, but only in a sentence about
+   applying (:data:`APPLYING`): a postposition by itself says nothing about a call ("nimi
+   muuttuu 1.1.2026 alkaen", "raportti on toimitettava 31.3.2027 mennessä");
 3. otherwise the nearest cue before it: *opens* ("avataan", "alkaa", "käynnistyy", "inleds",
    "från och med", "opened on"), *closes* ("päättyy", "viimeistään", "määräaika", "till den",
    "deadline", "by", "until") or *period* ("hakuaika", "haku on avoinna", "ajalla",
@@ -19,7 +23,11 @@ from the words around it in its sentence:
 4. a range is the call period when it is not negated and a cue or a call word is near it.
 
 Candidates are voted on per date (a date repeated in the title and the body wins over one
-mentioned once); the time comes from any mention of the winning date that gives one.
+mentioned once); the time comes from any mention of the winning date that gives one. A time
+written once apart from the dates ("Hakuaika on 16.2.–27.3.2026, ja haku päättyy klo 16.15",
+"applications must be submitted by 4.15 pm on the closing day", "Ansökningstiden går ut
+kl. 16.15") is the closing time when its sentence is about applying, speaks of no other date
+than the call's, and a closing cue leads to it (:func:`_closing_time`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from aggregator.grants.datescan import Mention, Point, find_mentions
+from aggregator.clock import HELSINKI
+from aggregator.grants.datescan import ClockTime, Mention, Point, scan
 from aggregator.grants.text import Document, Sentence, cues, last_match, snippet
 
 WINDOW = 300  # characters of context looked at before a date
@@ -46,6 +55,11 @@ NEGATIVE = cues(
     r"päätö[ks]",
     r"tilaisuu",
     r"webinaar",
+    r"tapahtum",
+    r"seminaar",
+    r"konferens",
+    r"verkostopäiv",
+    r"koulutuspäiv",
     r"ilmoittau",
     r"voimaan",
     r"julkaistiin",
@@ -61,6 +75,7 @@ NEGATIVE = cues(
     r"toimintansa",
     r"hyväksyn",
     r"hankkeet käynnisty",
+    r"\bmaks[aeou]",
     # sv
     r"kostnad",
     r"stödberättig",
@@ -72,6 +87,8 @@ NEGATIVE = cues(
     r"träd(?:er|de) i kraft",
     r"\btidigare",
     r"\bförsta",
+    r"utbetal",
+    r"\bbetala",
     # en
     r"\bcosts?\b",
     r"project period",
@@ -84,6 +101,7 @@ NEGATIVE = cues(
     r"into force",
     r"\bprevious",
     r"\bfirst call",
+    r"\bpa(?:y|ys|id|ying|yment|yments)\b",
 )
 OPENS = cues(
     r"\balka",
@@ -94,6 +112,8 @@ OPENS = cues(
     r"\bavasi",
     r"käynnisty",
     r"käynnistä",
+    r"\bauke",
+    r"\baukes",
     r"julistaa haettavaksi",
     r"från och med",
     r"\binled",
@@ -119,6 +139,10 @@ CLOSES = cues(
     r"\basti\b",
     r"määräai",
     r"sulkeutu",
+    r"umpeutu",
+    r"\bloppu(?:u|i|vat)\b",
+    r"\blöp(?:er|te|t) ut",
+    r"\bexpir",
     r"\btill\b",
     r"\bsenast",
     r"\bg(?:år|ått|ick) ut",
@@ -157,6 +181,11 @@ PERIOD = cues(
 AFTER_CLOSES = re.compile(r"^[\s,]{0,3}(?:mennessä|saakka|asti|päättyne)", re.I)
 AFTER_OPENS = re.compile(r"^[\s,]{0,3}(?:alkaen|lähtien|inlett|inleds)", re.I)
 CALL_WORDS = cues(r"\bhak", r"\bhaku", r"haussa", r"ansök", r"\bcall", r"applica", r"\bapply")
+# A sentence about applying: postpositions and lone times count only in one.
+APPLYING = cues(
+    r"\bhak", r"\bhae", r"\bhaet", r"haussa", r"määräai", r"ansök", r"\bsök", r"utlys",
+    r"\bcall", r"applica", r"\bapply", r"proposal", r"submi", r"deadline",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +212,16 @@ def call_period(doc: Document, published: date | None) -> CallPeriod:
     """The opening and closing of the call described in ``doc``."""
     opens: list[_Candidate] = []
     closes: list[_Candidate] = []
-    mentions = find_mentions(doc.text, published)
+    mentions, times = scan(doc.text, published)
+    negated: Sentence | None = None  # the sentence whose last date a negative cue governed
     for index, mention in enumerate(mentions):
         sentence = doc.sentence_at(mention.start)
         previous_end = mentions[index - 1].end if index else 0
         before = doc.text[max(sentence.start, previous_end, mention.start - WINDOW) : mention.start]
         after = doc.text[mention.end : min(sentence.end, mention.end + 40)]
-        role = _role(mention, before, after, sentence.text)
+        carried = negated is sentence and not CALL_WORDS.search(before)
+        negated = sentence if carried or NEGATIVE.search(before) else None
+        role = None if negated else _role(mention, before, after, sentence.text)
         weight = 1 if sentence.in_title else 2
         if role == "period" and mention.last is not None:
             opens.append(_Candidate(mention.first, weight, sentence))
@@ -198,7 +230,7 @@ def call_period(doc: Document, published: date | None) -> CallPeriod:
             opens.append(_Candidate(mention.first, weight, sentence))
         elif role == "closes":
             closes.append(_Candidate(mention.last or mention.first, weight, sentence))
-    return _choose(opens, closes)
+    return _closing_time(doc, _choose(opens, closes), mentions, times)
 
 
 def _role(mention: Mention, before: str, after: str, sentence: str) -> str | None:
@@ -209,11 +241,46 @@ def _role(mention: Mention, before: str, after: str, sentence: str) -> str | Non
         if any(p.search(near) for p in (PERIOD, OPENS, CLOSES)) or CALL_WORDS.search(sentence):
             return "period"
         return None
-    if AFTER_CLOSES.match(after):
-        return "closes"
-    if AFTER_OPENS.match(after):
-        return "opens"
+    if APPLYING.search(sentence):
+        if AFTER_CLOSES.match(after):
+            return "closes"
+        if AFTER_OPENS.match(after):
+            return "opens"
     return _nearest_cue(before)
+
+
+def _closing_time(
+    doc: Document, period: CallPeriod, mentions: list[Mention], times: list[ClockTime]
+) -> CallPeriod:
+    """The closing date with a time written once apart from it (see the module docstring)."""
+    closing = period.closes_at
+    if closing is None or isinstance(closing, datetime):
+        return period
+    call_days = {_day(closing)} | ({_day(period.opens_at)} if period.opens_at else set())
+    for time in times:
+        if time.attached:
+            continue
+        sentence = doc.sentence_at(time.start)
+        if not APPLYING.search(sentence.text):
+            continue
+        in_sentence = [m for m in mentions if sentence.start <= m.start < sentence.end]
+        days = {_day(p.value()) for m in in_sentence for p in (m.first, m.last) if p is not None}
+        if not days <= call_days:
+            continue
+        previous_end = max((m.end for m in in_sentence if m.end <= time.start), default=0)
+        before = doc.text[max(sentence.start, previous_end) : time.start]
+        after = doc.text[time.end : min(sentence.end, time.end + 40)]
+        if NEGATIVE.search(before):
+            continue
+        if CLOSES.search(before) or AFTER_CLOSES.match(after):
+            moment = datetime(
+                closing.year, closing.month, closing.day, time.hour, time.minute, tzinfo=HELSINKI
+            )
+            evidence = period.closes_evidence
+            if sentence.text not in evidence:
+                evidence = f"{evidence} {snippet(sentence.text)}".strip()
+            return CallPeriod(period.opens_at, moment, period.opens_evidence, evidence)
+    return period
 
 
 def _nearest_cue(before: str) -> str | None:

@@ -7,7 +7,7 @@ close the call. Forms read (fi/sv/en):
   date), and as the first half of a range also ``3.`` and ``3.9`` (``3.–28.5.2021``,
   ``3.9–30.9.2024``, ``16.3.–20.4.2023``, ``4.12. – 20.1.``);
 - month names: ``den 3 oktober 2022``, ``1 november 2022``, ``16 March``, ``29. syyskuuta 2023``,
-  ``October 1, 2018``, ``3–30 September 2024``;
+  ``October 1, 2018``, ``3–30 September 2024``, ``1 to 30 September``, ``2 och 30 september``;
 - times after ``klo``/``kello``/``kl.``/``at``/``by`` or with am/pm: ``klo 16.15``, ``klo 16``,
   ``kl. 16.15``, ``klo 16:15``, ``at 4.15 pm``, ``by 4.15 pm on 1 October 2018``;
 - ranges joined by a dash (``-``, ``–``, ``−``, ``—``) or ``to``/``till (den)``/``until``, or
@@ -16,6 +16,10 @@ close the call. Forms read (fi/sv/en):
 
 A date without a year takes the publication year, moved a year forward or back when that puts it
 more than half a year from publication (a January deadline announced in December).
+
+Times written apart from any date ("..., ja haku päättyy klo 16.15", "by 4.15 pm on the closing
+day") are kept too (:func:`find_times` with :attr:`ClockTime.attached` False): which date such a
+time belongs to is for :mod:`aggregator.grants.dates` to decide.
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ _NAMED_DATE = re.compile(
     rf"(?<![\d.,])(?P<d>\d{{1,2}})(?:\.|st|nd|rd|th)?\s{{1,3}}(?:of\s{{1,3}})?(?P<m>{_MONTH})\.?"
     rf"(?![a-zåäö])(?:,?\s{{1,3}}(?P<y>{_YEAR}))?"
     rf"|\b(?P<um>{_MONTH})\.?\s{{1,3}}(?P<ud>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s{{1,3}}(?P<uy>{_YEAR}))?"
-    rf"|(?<![\d.,])(?P<bd>\d{{1,2}})(?=\s{{0,2}}[-–−—]\s{{0,2}}\d{{1,2}}\.?\s{{1,3}}(?:{_MONTH}))",
+    rf"|(?<![\d.,])(?P<bd>\d{{1,2}})(?=\s{{0,3}}(?:[-–−—]|to|till|until|and|och)\s{{0,3}}"
+    rf"(?:den\s{{1,3}})?\d{{1,2}}\.?\s{{1,3}}(?:{_MONTH}))",
     re.IGNORECASE,
 )
 _NUMERIC_DATE = re.compile(
@@ -119,24 +124,39 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
-class _Time:
+class ClockTime:
+    """A time of day as written (``klo 16.15``), with its span; ``attached`` when it went to a
+    date next to it."""
+
     hour: int
     minute: int
     start: int
     end: int
+    attached: bool = False
 
 
 def find_mentions(text: str, published: date | None) -> list[Mention]:
     """All dates and date ranges in ``text``, in order, with years resolved."""
+    return scan(text, published)[0]
+
+
+def find_times(text: str, published: date | None) -> list[ClockTime]:
+    """Every time of day in ``text``, in order, each saying whether a date took it."""
+    return scan(text, published)[1]
+
+
+def scan(text: str, published: date | None) -> tuple[list[Mention], list[ClockTime]]:
+    """Dates and ranges (years resolved), and every time of day (see :func:`find_times`)."""
     times, taken = _times(text)
     points = _named_dates(text, taken) + _numeric_dates(text, taken)
     points.sort(key=lambda point: point.start)
-    points = _attach_times(text, points[:MAX_TOKENS], times)
-    return _resolve(_group(text, points), published)
+    points, used = _attach_times(text, points[:MAX_TOKENS], times)
+    all_times = [replace(t, attached=id(t) in used) for t in times]
+    return _resolve(_group(text, points), published), all_times
 
 
-def _times(text: str) -> tuple[list[_Time], list[tuple[int, int]]]:
-    times: list[_Time] = []
+def _times(text: str) -> tuple[list[ClockTime], list[tuple[int, int]]]:
+    times: list[ClockTime] = []
     taken: list[tuple[int, int]] = []
     for match in _TIME.finditer(text):
         parsed = _time_of(match)
@@ -151,7 +171,7 @@ def _times(text: str) -> tuple[list[_Time], list[tuple[int, int]]]:
 _TIME_GROUPS = (("fh", "fm", ""), ("eh", "em", "eap"), ("bh", "bm", "bap"))
 
 
-def _time_of(match: re.Match[str]) -> _Time | None:
+def _time_of(match: re.Match[str]) -> ClockTime | None:
     hour_group, minute_group, meridiem_group = next(
         groups for groups in _TIME_GROUPS if match.group(groups[0]) is not None
     )
@@ -166,7 +186,7 @@ def _time_of(match: re.Match[str]) -> _Time | None:
         hour = 0
     if hour > 23 or minute > 59:
         return None
-    return _Time(hour, minute, match.start(hour_group), match.end())
+    return ClockTime(hour, minute, match.start(hour_group), match.end())
 
 
 def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -205,8 +225,13 @@ def _numeric_dates(text: str, taken: list[tuple[int, int]]) -> list[Point]:
     return found
 
 
-def _attach_times(text: str, points: list[Point], times: list[_Time]) -> list[Point]:
-    """Give each date the time written right after it, or right before it ("4.15 pm on 1 ...")."""
+def _attach_times(
+    text: str, points: list[Point], times: list[ClockTime]
+) -> tuple[list[Point], set[int]]:
+    """Give each date the time written right after it, or right before it ("4.15 pm on 1 ...").
+
+    Also returns the ``id`` of every time given to a date.
+    """
     used: set[int] = set()
     attached: list[Point] = []
     for point in points:
@@ -224,7 +249,7 @@ def _attach_times(text: str, points: list[Point], times: list[_Time]) -> list[Po
                 used.add(id(before))
                 point = replace(point, hour=before.hour, minute=before.minute, start=before.start)
         attached.append(point)
-    return attached
+    return attached, used
 
 
 def _group(text: str, points: list[Point]) -> list[Mention]:

@@ -24,6 +24,16 @@ lexicalised ``tilapäinen`` beats the spurious ``tila+pä+inen``); analyses with
 (duplicate proper-name readings) are dropped when others have it. Words voikko does not know
 (``digistä``, names, new loan words) also match through their stems without a common case
 ending, so ``Koto-digistä`` still reaches ``digi``.
+
+Some ordinary compounds are missing from voikko's lexicon, notably participle compounds such as
+``maahanmuuttanut`` (the term the integration glossary recommends: ``maahanmuuttaneiden``,
+``maahanmuuttaneille``). An unknown plain word is therefore first read as *modifier + head*
+where both are words voikko knows (the modifier at least :data:`MIN_MODIFIER` letters, the head
+at least :data:`MIN_HEAD`; the shortest modifier wins, as Finnish compounds are right-headed):
+``maahan|muuttaneiden`` has the parts ``{maahan, maa}`` and ``{muuttanut, muuttaa}`` and the
+base form ``maahanmuuttanut``, so a rule term ``maahanmuuttanut`` (read the same way) matches
+every inflection. Acronyms, hyphenated tokens, words with digits and words longer than
+:data:`MAX_SPLIT_CHARS` are not split; a word with no such reading falls back to its stems.
 """
 
 from __future__ import annotations
@@ -45,6 +55,10 @@ _ENDINGS = """n t a ä na nä ta tä ssa ssä sta stä lla llä lta ltä lle ksi
     issa issä ista istä illa illä ilta iltä ille ina inä iksi seen hin han hen"""
 UNKNOWN_WORD_ENDINGS: tuple[str, ...] = tuple(sorted(_ENDINGS.split(), key=len, reverse=True))
 MIN_STEM = 2
+# Reading unknown words as modifier + head (see the module docstring).
+MIN_MODIFIER = 3
+MIN_HEAD = 4
+MAX_SPLIT_CHARS = 40
 
 
 def open_voikko() -> Any:
@@ -76,9 +90,26 @@ class VoikkoFinnish:
     def analyse(self, token: str) -> WordForm:
         with self._lock:
             analyses: Sequence[Mapping[str, str]] = self._voikko.analyze(token)
-        if not analyses:
-            return unknown_finnish_word(token)
-        return voikko_word_form(token, analyses)
+            split = None if analyses else self._modifier_and_head(token)
+        if analyses:
+            return voikko_word_form(token, analyses)
+        if split is not None:
+            return split_word_form(token, *split)
+        return unknown_finnish_word(token)
+
+    def _modifier_and_head(self, token: str) -> tuple[str, Analyses, str, Analyses] | None:
+        """An unknown word as a known modifier and a known head (caller holds the lock)."""
+        if not splittable(token):
+            return None
+        for cut in range(MIN_MODIFIER, len(token) - MIN_HEAD + 1):
+            modifier, head = token[:cut], token[cut:]
+            modifier_analyses = self._voikko.analyze(modifier)
+            if not modifier_analyses:
+                continue
+            head_analyses = self._voikko.analyze(head)
+            if head_analyses:
+                return modifier, modifier_analyses, head, head_analyses
+        return None
 
 
 class SimplemmaFinnish:
@@ -95,6 +126,32 @@ class SimplemmaFinnish:
         if lemma.lower() != token.lower() or simplemma.is_known(token, lang="fi"):
             return word_form(token, (lemma,), (), known=True)
         return unknown_finnish_word(token)
+
+
+Analyses = Sequence[Mapping[str, str]]
+
+
+def splittable(token: str) -> bool:
+    """Whether an unknown token may be read as modifier + head (plain words, not acronyms)."""
+    return (
+        MIN_MODIFIER + MIN_HEAD <= len(token) <= MAX_SPLIT_CHARS
+        and token.isalpha()
+        and token[1:] == token[1:].lower()  # no inner capitals: not an acronym
+    )
+
+
+def split_word_form(
+    token: str, modifier: str, modifier_analyses: Analyses, head: str, head_analyses: Analyses
+) -> WordForm:
+    """The word form of ``modifier + head`` (both known to voikko; see the module docstring)."""
+    modifier_forms = frozenset(
+        {modifier.lower(), *(a.get("BASEFORM", "").lower() for a in modifier_analyses)} - {""}
+    )
+    head_form = voikko_word_form(head, head_analyses)
+    prefix = modifier.lower()
+    lemmas = [prefix + lemma for lemma in head_form.lemmas]
+    readings = [(modifier_forms, *reading) for reading in head_form.readings]
+    return word_form(token, lemmas, readings, known=True)
 
 
 def unknown_finnish_word(token: str) -> WordForm:

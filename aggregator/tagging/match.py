@@ -203,7 +203,8 @@ class Tagger:
                     rule.id, language, broken,
                 )  # fmt: skip
                 continue
-            usable.append(_PlannedRule(rule, frozenset(rule.any), frozenset(rule.all)))
+            groups = tuple(frozenset(group) for group in rule.all_groups)
+            usable.append(_PlannedRule(rule, frozenset(rule.any), groups))
         fields = tuple(f for f in FIELDS if any(f in r.fields for r in rules))
         return _LanguagePlan(index, tuple(usable), fields)
 
@@ -214,7 +215,7 @@ class _PlannedRule:
 
     rule: Rule
     any_terms: frozenset[str]
-    all_terms: frozenset[str]
+    all_groups: tuple[frozenset[str], ...]
 
     def could_fire(self, hit_terms: set[str], source_id: str) -> bool:
         """False when no field can satisfy the rule (it may still fail on its own fields)."""
@@ -222,7 +223,7 @@ class _PlannedRule:
             return False
         if self.any_terms and self.any_terms.isdisjoint(hit_terms):
             return False
-        return self.all_terms <= hit_terms
+        return all(not group.isdisjoint(hit_terms) for group in self.all_groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +241,8 @@ def evaluate_rule(rule: Rule, hits: FieldHits) -> tuple[Match, ...] | None:
     ``hits`` maps each field the rule reads to {term: matched words}.
     """
 
+    present = {term for field in rule.fields for term in hits[field]}
+
     def found(term: str) -> list[Match]:
         return [
             Match(field, term, tuple(dict.fromkeys(hits[field][term])))
@@ -247,13 +250,16 @@ def evaluate_rule(rule: Rule, hits: FieldHits) -> tuple[Match, ...] | None:
             if term in hits[field]
         ]
 
-    if any(found(term) for term in rule.none):
+    if any(term in present for term in rule.none):
         return None
-    required = [found(term) for term in rule.all]
+    required = [
+        [match for term in group if term in present for match in found(term)]
+        for group in rule.all_groups
+    ]
     if not all(required):
         return None
-    optional = [found(term) for term in rule.any]
-    if rule.any and not any(optional):
+    optional = [found(term) for term in rule.any if term in present]
+    if rule.any and not optional:
         return None
     return tuple(match for matches in required + optional for match in matches)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Protocol
 
@@ -51,11 +51,15 @@ class WordForm:
     readings: tuple[tuple[frozenset[str], ...], ...]
     keys: frozenset[str]
     known: bool
+    # The readings with two or more compound parts; computed once, as matching asks for them
+    # for every candidate term.
+    multi_part_readings: tuple[tuple[frozenset[str], ...], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
-    @property
-    def multi_part_readings(self) -> tuple[tuple[frozenset[str], ...], ...]:
-        """The readings with two or more compound parts."""
-        return tuple(reading for reading in self.readings if len(reading) > 1)
+    def __post_init__(self) -> None:
+        multi = tuple(reading for reading in self.readings if len(reading) > 1)
+        object.__setattr__(self, "multi_part_readings", multi)
 
 
 def word_form(

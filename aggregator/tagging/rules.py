@@ -17,6 +17,16 @@ its terms. As a record (TOML table, JSON object, database row)::
 ``any``, ``all`` and ``none`` may each be left out, but an explicitly empty one is refused as a
 likely mistake (and :meth:`Rule.to_dict` leaves empty ones out).
 
+An ``all`` entry may list alternatives separated by ``|``; the entry is satisfied when one of
+them matches, so a rule can require one word of each of two lists::
+
+    fields = ["title"]
+    all = ["tapahtuma | seminaari | webinaari"]     # an event named in the title
+    any = ["kotoutuminen", "pakolainen"]             # ... of the integration field
+
+Only ``all`` entries take alternatives (in ``any`` each term is already an alternative; a
+``none`` term vetoes on its own). Records stay plain lists of strings.
+
 Terms are written in base form; every inflection and compound matches (see
 :mod:`aggregator.tagging.terms`). A multi-word term matches consecutive words. Terms are
 analysed in the item's language, so one rule may list Finnish, Swedish and English terms.
@@ -28,7 +38,8 @@ Precedence (how the tagger combines rules; the store applies the last step):
 2. Terms are looked for only in the rule's ``fields``.
 3. A ``none`` term that matches vetoes *that rule* only; other rules may still give the tag.
 4. Otherwise the rule fires when at least one ``any`` term matches (or ``any`` is empty) and
-   every ``all`` term matches; ``any`` and ``all`` may not both be empty.
+   every ``all`` entry matches (one of its alternatives); ``any`` and ``all`` may not both be
+   empty.
 5. Several rules may give the same tag; each firing rule is a separate reason (``why``).
 6. Source-implied tags (``config/sources.toml`` ``audiences``/``topics`` of the item's source)
    are added as well; rules never remove them.
@@ -69,6 +80,7 @@ RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 REGEX_CHARS = frozenset("*?+[](){}|\\^$<>")
+ALTERNATIVE = "|"  # separates the alternatives of one ``all`` entry
 MAX_TERM_CHARS = 120
 MAX_TERM_WORDS = 8
 ANALYSED_LANGUAGES = ("fi", "sv", "en")
@@ -88,6 +100,11 @@ class Rule:
     sources: tuple[str, ...] = ()
     enabled: bool = True
     description: str = ""
+    # Each ``all`` entry as its alternatives; computed once (matching asks for every item).
+    all_groups: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "all_groups", tuple(alternatives(e) for e in self.all))
 
     def applies_to(self, language: str, source_id: str) -> bool:
         """The language and source filters (an empty filter lets everything through)."""
@@ -97,7 +114,8 @@ class Rule:
 
     @property
     def terms(self) -> tuple[str, ...]:
-        return self.any + self.all + self.none
+        """Every term the rule looks for (the alternatives of ``all`` entries one by one)."""
+        return self.any + tuple(term for group in self.all_groups for term in group) + self.none
 
     def to_dict(self) -> dict[str, Any]:
         """The record; :func:`validate_rule` gives the same rule back.
@@ -232,17 +250,37 @@ def _read_rule(checker: _Checker, taxonomy: Taxonomy, taken_ids: Collection[str]
     )
 
 
+def alternatives(entry: str) -> tuple[str, ...]:
+    """The alternatives of an ``all`` entry: ``"a | b"`` -> ``("a", "b")`` (spaces normalised)."""
+    return tuple(" ".join(part.split()) for part in entry.split(ALTERNATIVE))
+
+
 def _read_terms(checker: _Checker, key: str) -> tuple[str, ...]:
     terms = checker.strings(key)
     if terms is None:
         return ()
     if not terms:
         checker.errors.append(f"{key!r} is empty: list at least one term or leave the key out")
+    read = []
     for term in terms:
+        if key == "all" and ALTERNATIVE in term:
+            parts = alternatives(term)
+            for part in parts:
+                problem = term_problem(part)
+                if problem:
+                    checker.errors.append(f"{key!r} term {term!r}: alternative {part!r} {problem}")
+            read.append(f" {ALTERNATIVE} ".join(parts))
+            continue
         problem = term_problem(term)
+        if problem and set(term) & REGEX_CHARS == {ALTERNATIVE}:
+            problem = (
+                "lists alternatives ('|'), which only an 'all' entry may do; "
+                "in 'any' and 'none' write each term on its own"
+            )
         if problem:
             checker.errors.append(f"{key!r} term {term!r}: {problem}")
-    return terms
+        read.append(term)
+    return tuple(read)
 
 
 def term_problem(term: str) -> str | None:
@@ -267,7 +305,8 @@ def term_problem(term: str) -> str | None:
 def _check_term_lists(checker: _Checker, terms: Mapping[str, tuple[str, ...]]) -> None:
     if not terms["any"] and not terms["all"]:
         checker.errors.append("a rule needs at least one term in 'any' or 'all'")
-    positive = {t.lower() for t in terms["any"] + terms["all"]}
+    expanded_all = [part for entry in terms["all"] for part in alternatives(entry)]
+    positive = {t.lower() for t in [*terms["any"], *expanded_all]}
     for term in terms["none"]:
         if term.lower() in positive:
             checker.errors.append(f"term {term!r} is both required and vetoed ('none')")
