@@ -21,8 +21,9 @@ from aggregator.errors import AggregatorError
 from aggregator.health import RunReport, RunStatus
 from aggregator.pipeline import check_source, run_pass
 from aggregator.runtime import Runtime
+from aggregator.schedule import read_job_states, source_job_id
 from aggregator.settings import Settings
-from aggregator.store.db import session_scope, upgrade
+from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, Sighting
 from aggregator.store.sources import SourceStore
 
@@ -47,12 +48,10 @@ def main() -> None:
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database."""
     runtime = _runtime(ctx)
-    upgrade(runtime.engine)
-    with session_scope(runtime.engine) as session:
-        store = SourceStore(session)
-        for source in runtime.configured_sources:
-            store.state(source.id)
+    tags, rules = runtime.initialise()
     click.echo(f"database ready: {runtime.engine.url.render_as_string(hide_password=True)}")
+    if tags or rules:
+        click.echo(f"seeded {tags} tags and {rules} rules from {runtime.settings.config_dir}")
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -66,10 +65,13 @@ def sources() -> None:
 def _health_rows(runtime: Runtime) -> list[dict[str, Any]]:
     with session_scope(runtime.engine) as session:
         states = SourceStore(session).all_states()
+    jobs = read_job_states(runtime)
     rows = []
     for source in runtime.sources():
         state = states.get(source.id)
-        flags = []
+        job = jobs.get(source_job_id(source.id))
+        next_run = job.next_run_at if job else None
+        flags = ["stale"] if job is not None and job.stale else []
         if state is not None and state.markup_changed:
             flags.append("markup changed?")
         if state is not None and state.used_fallback:
@@ -90,7 +92,8 @@ def _health_rows(runtime: Runtime) -> list[dict[str, Any]]:
                 ),
                 "failures": state.consecutive_failures if state else 0,
                 "items_last_run": state.items_last_run if state else 0,
-                "next_due": state.next_due_at if state else None,
+                "next_due": next_run or (state.next_due_at if state else None),
+                "last_result": ("running" if job.running else job.last_result) if job else "",
                 "flags": flags,
             }
         )
@@ -109,7 +112,7 @@ def sources_list(ctx: click.Context, as_json: bool) -> None:
         return
     click.echo(
         table(
-            ["source", "kind", "last success", "fails", "items", "next run", "flags / last error"],
+            ["source", "kind", "last success", "fails", "items", "last run", "next run", "flags"],
             [
                 [
                     r["id"],
@@ -117,6 +120,7 @@ def sources_list(ctx: click.Context, as_json: bool) -> None:
                     format_datetime(r["last_success"]),
                     r["failures"],
                     r["items_last_run"],
+                    r["last_result"] or "–",
                     format_datetime(r["next_due"]),
                     "; ".join([*r["flags"], r["last_error"][:80]]).strip("; "),
                 ]
@@ -124,6 +128,10 @@ def sources_list(ctx: click.Context, as_json: bool) -> None:
             ],
         )
     )
+    for job in read_job_states(_runtime(ctx)).values():
+        if job.kind != "source":
+            last = "running" if job.running else job.last_result or "–"
+            click.echo(f"{job.job_id}: next {format_datetime(job.next_run_at)}, last {last}")
 
 
 @sources.command("check")
@@ -305,3 +313,26 @@ def run() -> None:
     except AggregatorError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+
+
+from aggregator.publish.cli_feeds import feed as feed_group  # noqa: E402
+
+main.add_command(feed_group)
+
+from aggregator.web.commands import admin as admin_group  # noqa: E402
+from aggregator.web.commands import serve as serve_command  # noqa: E402
+
+main.add_command(admin_group)
+main.add_command(serve_command)
+
+from aggregator.publish.cli_digest import digest as digest_group  # noqa: E402
+from aggregator.publish.cli_digest import subscribers as subscribers_group  # noqa: E402
+
+main.add_command(subscribers_group)
+main.add_command(digest_group)
+
+from aggregator.schedule.process import run_command  # noqa: E402
+
+main.add_command(run_command)
+
+import aggregator.cli_curation  # noqa: E402, F401  (classify, tags, grants register on main)

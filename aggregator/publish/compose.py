@@ -1,0 +1,132 @@
+"""Compose digests from the database: load once per pass what every digest draws on, then
+choose, group and render one subscriber's digest. Used by the delivery run and by previews.
+
+The choosing and rendering themselves are the pure functions of :mod:`aggregator.publish.digest`;
+this module only reads their inputs: the taxonomy labels, the candidate stories (first seen in
+the widest window of the pass), when each subscriber's last digest was composed, and which of
+the candidates a subscriber already got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+
+from sqlalchemy.engine import Engine
+
+from aggregator.clock import Clock
+from aggregator.errors import DeliveryError
+from aggregator.publish.digest import (
+    Digest,
+    StoryFragments,
+    StoryPool,
+    TagInfo,
+    compose,
+    digest_message,
+    window_start,
+)
+from aggregator.publish.message import Sender
+from aggregator.publish.tokens import LinkBuilder, LinkSigner
+from aggregator.settings import Settings
+from aggregator.store.db import session_scope
+from aggregator.store.deliveries import DeliveryLog, stories_first_seen
+from aggregator.store.subscribers import SubscriberStore, SubscriberView
+from aggregator.store.tags import TagStore
+
+
+@dataclass(frozen=True, slots=True)
+class Materials:
+    """What every digest of one pass draws on, loaded once."""
+
+    now: datetime
+    tags: Mapping[str, TagInfo]
+    pool: StoryPool
+    last_sent: Mapping[int, datetime]
+    fragments: StoryFragments
+
+
+class DigestComposer:
+    """Builds digests and their messages for subscribers of one database."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, clock: Clock) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.sender = Sender(settings.mail_from, settings.mail_from_name)
+        signer = LinkSigner(settings.secret_key.get_secret_value(), clock)
+        self.links = LinkBuilder(signer, settings.base_url)
+
+    def materials(self, subscribers: Sequence[SubscriberView]) -> Materials:
+        now = self.clock.now()
+        with session_scope(self.engine) as session:
+            tags = _tag_infos(TagStore(session))
+            last_sent = DeliveryLog(session).last_sent()
+            starts = [window_start(s, now, last_sent.get(s.id)) for s in subscribers]
+            stories = stories_first_seen(session, min(starts), now) if starts else []
+        return Materials(now, tags, StoryPool(stories), last_sent, StoryFragments(tags))
+
+    def delivered(
+        self, subscribers: Sequence[SubscriberView], materials: Materials
+    ) -> dict[int, set[int]]:
+        """The candidate stories each of ``subscribers`` already got (one query per batch)."""
+        if not subscribers:
+            return {}
+        now, last_sent = materials.now, materials.last_sent
+        since = min(window_start(s, now, last_sent.get(s.id)) for s in subscribers)
+        with session_scope(self.engine) as session:
+            return DeliveryLog(session).delivered_to([s.id for s in subscribers], since)
+
+    def digest(
+        self,
+        subscriber: SubscriberView,
+        materials: Materials,
+        delivered: set[int] | None = None,
+    ) -> Digest | None:
+        """The subscriber's digest, or None when nothing new matches. ``delivered`` comes from
+        :meth:`delivered` (or is read here)."""
+        since = window_start(subscriber, materials.now, materials.last_sent.get(subscriber.id))
+        if delivered is None:
+            with session_scope(self.engine) as session:
+                delivered = DeliveryLog(session).delivered_since(subscriber.id, since)
+        stories = materials.pool.choose(subscriber.preferences, since=since, delivered=delivered)
+        if not stories:
+            return None
+        return compose(subscriber, stories, materials.tags, materials.now)
+
+    def message(self, digest: Digest, materials: Materials, message_id: str) -> EmailMessage:
+        subscriber = digest.subscriber
+        return digest_message(
+            digest,
+            materials.fragments,
+            self.links.for_subscriber(subscriber.id, subscriber.token_version),
+            sender=self.sender,
+            base_url=self.settings.base_url,
+            message_id=message_id,
+            now=self.clock.now(),
+        )
+
+    def preview(self, email: str) -> EmailMessage | None:
+        """The digest ``email`` would get now (None when empty); nothing is recorded."""
+        with session_scope(self.engine) as session:
+            subscriber = SubscriberStore(session).by_email(email)
+        if subscriber is None:
+            raise DeliveryError(email, "no such subscriber")
+        materials = self.materials([subscriber])
+        digest = self.digest(subscriber, materials)
+        if digest is None:
+            return None
+        return self.message(digest, materials, f"<preview.{subscriber.id}@{self.sender.domain}>")
+
+
+def _tag_infos(store: TagStore) -> dict[str, TagInfo]:
+    return {
+        row.id: TagInfo(
+            id=row.id,
+            kind=row.kind,
+            position=row.position,
+            labels={"fi": row.label_fi, "sv": row.label_sv, "en": row.label_en},
+        )
+        for row in store.taxonomy()
+    }
