@@ -299,11 +299,19 @@ def mirror(port: int, root: str | None, check_only: bool) -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="One pass and exit (no web server or scheduler).")
 @click.option("--port", default=8000, show_default=True, help="Web UI port.")
-def demo(once: bool, port: int) -> None:
+@click.option(
+    "--db",
+    "database",
+    type=click.Path(dir_okay=False),
+    help="SQLite file to (re)create; default var/demo.sqlite3.",
+)
+def demo(once: bool, port: int, database: str | None) -> None:
     """Everything, offline, against the recorded sites."""
-    from aggregator.demo import run_demo
+    from pathlib import Path
 
-    sys.exit(run_demo(once=once, port=port))
+    from aggregator.demo import DEMO_DB, run_demo
+
+    sys.exit(run_demo(once=once, port=port, database=Path(database) if database else DEMO_DB))
 
 
 def run() -> None:

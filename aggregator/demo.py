@@ -1,39 +1,89 @@
 """``aggregator demo``: the whole service, offline, against the recorded copies of the sites.
 
-Starts the loopback mirror of the recorded sites, points a fresh demo database and the real
-fetcher at it, runs a crawl pass and prints what it stored, then a second pass that the mirror
-answers with 304s.
+One command starts, on loopback:
+
+- the mirror of the recorded sites (the real fetcher, robots.txt and conditional GET go to it);
+  a minute after start the kotoutuminen.fi news list gains a new story;
+- an SMTP sink that prints every message it receives;
+- the web app (pages, feeds, calendar, admin) with a demo admin account;
+- the scheduler: every source every 20 s, digests every 2 minutes.
+
+Before handing over to the scheduler it subscribes a demo reader through the real double opt-in
+(the confirmation link is taken from the mail the sink received and opened against the running
+web app), runs the first crawl pass, shows what was stored and sends the first digest. With
+``--once`` it stops there (a quick end-to-end check); otherwise it runs until Ctrl-C and prints
+each new story as the scheduler brings it in.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
+import signal
+import threading
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import httpx
+import uvicorn
 from sqlmodel import col, select
 
 from aggregator.cli import print_reports
+from aggregator.display import format_date, format_datetime
 from aggregator.mirror import MirrorServer
 from aggregator.mirror.cli import DEFAULT_ROOT as DEFAULT_SITES
+from aggregator.mirror.manifest import Route
 from aggregator.pipeline import run_pass
+from aggregator.publish.delivery import send_digests
+from aggregator.publish.smtp_sink import ReceivedMail, SmtpSink
+from aggregator.publish.subscriptions import Subscriptions
 from aggregator.runtime import Runtime
+from aggregator.schedule.config import demo_schedule
+from aggregator.schedule.service import build_scheduler
 from aggregator.settings import PROJECT_ROOT, Settings
+from aggregator.store.admins import create_admin
 from aggregator.store.db import session_scope
+from aggregator.store.grants import GrantStore
 from aggregator.store.models import ItemRow, Sighting
+from aggregator.store.subscribers import Frequency, Preferences
+from aggregator.web.app import create_app
 
 DEMO_DB = PROJECT_ROOT / "var" / "demo.sqlite3"
+ADMIN_EMAIL = "admin@example.org"
+READER_EMAIL = "lukija@example.org"
+NEW_STORY_AFTER_SECONDS = 60
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+NEW_STORY_SLUG = "paloma-verkkokoulutus-avautuu-kuntien-ja-hyvinvointialueiden-tyontekijoille"
 
 
-def demo_settings(mirror_url: str, database: Path = DEMO_DB) -> Settings:
-    """Settings for the offline demo: a fresh SQLite file and every host sent to the mirror."""
+def demo_routes() -> dict[str, list[Route]]:
+    """The mirror's timed change: a new story on the kotoutuminen.fi list after a minute."""
+    later = "_variants/demo/uutiset-page-1-later.html"
+    return {
+        "kotoutuminen.fi": [
+            Route(path="/uutiset", file=later, since_seconds=NEW_STORY_AFTER_SECONDS),
+            Route(path=f"/-/{NEW_STORY_SLUG}", file=f"_variants/demo/{NEW_STORY_SLUG}.html"),
+        ]
+    }
+
+
+def demo_settings(mirror_url: str, smtp_port: int, web_port: int, database: Path) -> Settings:
+    """A fresh SQLite file, every host sent to the mirror, mail to the sink, short delays."""
     return Settings(
         database_url=f"sqlite:///{database}",
+        base_url=f"http://127.0.0.1:{web_port}",
         mirror_url=mirror_url,
         mirror_hosts=[],
         host_delay=0.05,
         retries=1,
         backoff_base=0.1,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        mail_rate_per_second=0,
     )
 
 
@@ -42,34 +92,145 @@ def _fresh_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _print_mail(mail: ReceivedMail) -> None:
+    message = mail.message
+    click.echo(f"  [SMTP sink] mail to {', '.join(mail.rcpt_tos)}: {message['Subject']}")
+
+
+@contextmanager
+def web_server(runtime: Runtime, port: int) -> Iterator[str]:
+    """The web app served by uvicorn in a background thread; yields its URL."""
+    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="demo-web", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise click.ClickException(f"the web app did not start on port {port} (in use?)")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def subscribe_reader(runtime: Runtime, sink: SmtpSink) -> None:
+    """Double opt-in as a reader does it: subscribe, get the mail, open its link."""
+    service = Subscriptions.from_runtime(runtime)
+    preferences = Preferences(
+        audiences=("municipalities", "funding"), frequency=Frequency.DAILY, language="fi"
+    )
+    service.subscribe(READER_EMAIL, preferences, via="demo")
+    sink.wait_for(1)
+    body = sink.to(READER_EMAIL)[-1].message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    link = re.search(r"https?://\S+/confirm/\S+", text)
+    if link is None:
+        raise click.ClickException("the confirmation mail had no confirmation link")
+    answer = httpx.get(link.group(0), follow_redirects=True, timeout=10)
+    click.echo(f"  confirmation link opened: HTTP {answer.status_code}")
+
+
 def print_stored(runtime: Runtime) -> None:
-    """Stories stored per source and kind, and the newest few."""
+    """Stories stored per source kind, the newest few, and the open grant calls."""
     with session_scope(runtime.engine) as session:
         per_source = Counter(s.source_id for s in session.exec(select(Sighting)))
         total = len(session.exec(select(ItemRow.id)).all())
-        newest = list(session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(8)))
+        newest = list(session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(6)))
+        calls = GrantStore(session).calls(closing_after=runtime.clock.now())
     kinds: Counter[str] = Counter()
     for source in runtime.configured_sources:
         kinds[source.kind] += per_source.get(source.id, 0)
     by_kind = ", ".join(f"{kind}: {n} sightings" for kind, n in sorted(kinds.items()))
-    click.echo(f"\nstored {total} stories ({by_kind})")
+    click.echo(f"\nstored {total} stories ({by_kind}); newest:")
     for item in newest:
-        click.echo(f"  {item.sort_at.date()}  {item.title[:100]}")
+        click.echo(f"  {format_date(item.sort_at)}  {item.title[:100]}")
+    click.echo(f"\nopen grant calls ({len(calls)}):")
+    for call in calls[:12]:
+        deadline = (
+            format_datetime(call.closes_at) if call.closes_has_time else format_date(call.closes_at)
+        )
+        click.echo(f"  {deadline if call.closes_at else 'jatkuva':22}  {call.title[:80]}")
 
 
-def run_demo(*, once: bool, port: int) -> int:
-    """Run the demo; returns the exit status."""
-    _fresh_database(DEMO_DB)
-    with MirrorServer(DEFAULT_SITES) as server:
-        runtime = Runtime(demo_settings(server.url))
+def _watch_new_stories(runtime: Runtime, stop: threading.Event) -> None:
+    """Print each story the scheduler stores after the first pass."""
+    with session_scope(runtime.engine) as session:
+        last_id = max(
+            (i for i in session.exec(select(ItemRow.id)).all() if i is not None), default=0
+        )
+    while not stop.wait(5):
+        with session_scope(runtime.engine) as session:
+            rows = list(session.exec(select(ItemRow).where(col(ItemRow.id) > last_id)))
+        for row in rows:
+            click.echo(f"  [scheduler] new story: {row.title} (/items/{row.id})")
+            last_id = max(last_id, row.id or 0)
+
+
+def _print_welcome(url: str, mirror_url: str, sink: SmtpSink, password: str) -> None:
+    click.echo(
+        f"""
+Kotoutumisuutiset demo is running (Ctrl-C stops it):
+  web UI         {url}/            (Finnish; ?lang=sv or ?lang=en)
+  admin          {url}/admin/login  user {ADMIN_EMAIL}  password {password}
+  feeds          {url}/feeds        e.g. {url}/feeds/audience/funding.rss
+  calendar       {url}/calendar/grants.ics
+  recorded sites {mirror_url}   SMTP sink 127.0.0.1:{sink.port}
+The scheduler crawls every source every 20 s and sends digests every 2 minutes; about a minute
+after start kotoutuminen.fi publishes a new story, which appears in the UI and feeds by itself."""
+    )
+
+
+def run_demo(*, once: bool, port: int, database: Path = DEMO_DB) -> int:
+    """Run the demo on a fresh ``database``; returns the exit status."""
+    _fresh_database(database)
+    with (
+        MirrorServer(DEFAULT_SITES, extra_routes=demo_routes()) as mirror,
+        SmtpSink(on_message=_print_mail) as sink,
+    ):
+        runtime = Runtime(demo_settings(mirror.url, sink.port, port, database))
         runtime.initialise()
-        click.echo(f"mirror of the recorded sites at {server.url}; database {DEMO_DB}")
-        with runtime.fetcher() as fetcher:
-            click.echo("\nfirst pass:")
-            print_reports(run_pass(runtime.sources(), runtime.services(fetcher)))
+        password = secrets.token_urlsafe(12)  # a fresh demo login each run, printed below
+        with session_scope(runtime.engine) as session:
+            create_admin(session, ADMIN_EMAIL, password, runtime.clock.now())
+        click.echo(f"mirror of the recorded sites at {mirror.url}; database {database}")
+        with web_server(runtime, port) as url:
+            click.echo("\nsubscribing a demo reader (double opt-in):")
+            subscribe_reader(runtime, sink)
+            click.echo("\nfirst crawl pass:")
+            with runtime.fetcher() as fetcher:
+                print_reports(run_pass(runtime.sources(), runtime.services(fetcher)))
             print_stored(runtime)
-            click.echo("\nsecond pass (the mirror answers unchanged pages with 304):")
-            print_reports(run_pass(runtime.sources(), runtime.services(fetcher)))
+            click.echo("\nsending the daily digest:")
+            report = send_digests(runtime, "daily")
+            click.echo(f"  digests sent: {report.sent}")
+            if not once:
+                _serve_until_interrupted(runtime, url, mirror.url, sink, password)
         runtime.close()
-    del once, port  # the web UI and scheduler join the demo in later steps
     return 0
+
+
+def _serve_until_interrupted(
+    runtime: Runtime, url: str, mirror_url: str, sink: SmtpSink, password: str
+) -> None:
+    scheduler = build_scheduler(
+        runtime,
+        schedule_config=demo_schedule(),
+        digest_runner=lambda frequency: send_digests(runtime, frequency),
+    )
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch_new_stories, args=(runtime, stop), daemon=True)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
+    scheduler.start()
+    watcher.start()
+    _print_welcome(url, mirror_url, sink, password)
+    try:
+        stop.wait()
+        click.echo("\nstopping: the scheduler finishes its running job first")
+    finally:
+        stop.set()
+        scheduler.shutdown(wait=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

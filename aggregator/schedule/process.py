@@ -22,6 +22,7 @@ from types import FrameType
 
 import click
 
+from aggregator.publish.delivery import send_digests
 from aggregator.runtime import Runtime
 from aggregator.schedule.config import SCHEDULE_FILE, OnConflict, load_schedule_config
 from aggregator.schedule.runs import DigestRunner
@@ -70,6 +71,11 @@ def run_scheduler(
     if on_conflict is not None:
         config = replace(config, lease=replace(config.lease, on_conflict=on_conflict))
     runtime = Runtime(settings)
+    if digest_runner is None:
+
+        def digest_runner(frequency: str) -> object:
+            return send_digests(runtime, frequency)
+
     try:
         service = build_scheduler(
             runtime, clock=runtime.clock, schedule_config=config, digest_runner=digest_runner
