@@ -7,6 +7,7 @@ routes that fail, answer slowly or recover.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from aggregator.mirror import MirrorServer
 from aggregator.mirror.manifest import Route
 from aggregator.runtime import Runtime
-from aggregator.settings import Settings
+from aggregator.settings import PROJECT_ROOT, Settings
 
 SOURCE_ID = "testiuutiset"
 FEED_PATH = "/feed.xml"
@@ -59,7 +60,10 @@ def feed_route(**changes: object) -> Route:
 
 
 def write_config(folder: Path, schedule_toml: str) -> Path:
+    """A config folder with one test source and the real taxonomy and rules (crawls tag)."""
     folder.mkdir(parents=True, exist_ok=True)
+    for name in ("taxonomy.toml", "rules.toml"):
+        shutil.copyfile(PROJECT_ROOT / "config" / name, folder / name)
     (folder / "sources.toml").write_text(SOURCES_TOML, encoding="utf-8")
     (folder / "schedule.toml").write_text(schedule_toml, encoding="utf-8")
     return folder

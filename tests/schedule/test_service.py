@@ -144,7 +144,9 @@ def test_shutdown_lets_the_running_crawl_finish_and_store_everything(
     service = start(services, runtime)
     wait_until(lambda: (state := job_state(runtime)) is not None and state.running)
     services.pop().shutdown(wait=True)  # while the page is still on its way
-    assert [r.status for r in runs(runtime)] == ["ok"]  # the crawl finished and was stored
+    assert [r.status for r in runs(runtime)] == ["ok"], [
+        r.error_message for r in runs(runtime)
+    ]  # the crawl finished and was stored
     with session_scope(runtime.engine) as session:
         assert len(session.exec(select(ItemRow)).all()) == FEED_ITEMS
         lease_row = session.get(SchedulerLease, "scheduler")
