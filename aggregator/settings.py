@@ -4,6 +4,7 @@ Domain data (sources, tags, rules, schedules) lives in TOML under ``config/``; t
 only what differs between machines. Every field is documented in ``docs/SETTINGS.md`` (a test
 checks), and every environment variable is the field name upper-cased with the prefix
 ``AGGREGATOR_`` except ``DATABASE_URL``, which keeps its conventional name.
+``python -m aggregator.settings`` prints the table that file holds.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "config",
         description="Folder with sources.toml, taxonomy.toml, rules.toml, schedule.toml.",
     )
-    timezone: str = Field(default="Europe/Helsinki", description="Zone for display/naive times.")
 
     # --- public addresses -------------------------------------------------------------
     base_url: str = Field(
@@ -74,13 +74,11 @@ class Settings(BaseSettings):
     max_redirects: int = Field(default=5, description="Longest redirect chain followed.")
     retries: int = Field(default=3, description="Retries on timeouts, 429 and 5xx.")
     backoff_base: float = Field(default=1.0, description="First retry delay in seconds.")
-    backoff_max: float = Field(default=60.0, description="Longest retry delay (also caps "
-                               "Retry-After).")
+    backoff_max: float = Field(
+        default=60.0, description="Longest retry delay (also caps Retry-After)."
+    )
     host_delay: float = Field(
         default=1.0, description="Minimum seconds between two requests to the same host."
-    )
-    max_backfill_pages: int = Field(
-        default=3, description="List pages followed per source per pass (bounded backfill)."
     )
     obey_robots: bool = Field(default=True, description="Honour robots.txt.")
 
@@ -113,7 +111,27 @@ class Settings(BaseSettings):
     )
 
 
+def environment_name(field_name: str) -> str:
+    """The environment variable that sets ``field_name``."""
+    return "DATABASE_URL" if field_name == "database_url" else f"AGGREGATOR_{field_name.upper()}"
+
+
+def settings_markdown() -> str:
+    """The table of every setting for ``docs/SETTINGS.md`` (a test keeps the file in step)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        shown = "(set it)" if isinstance(default, SecretStr) else str(default)
+        shown = shown.replace(str(PROJECT_ROOT), ".")
+        rows.append(f"| `{environment_name(name)}` | `{shown}` | {field.description} |")
+    return "\n".join(rows) + "\n"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (tests build their own :class:`Settings` instead)."""
     return Settings()
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")
