@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import col, select
 
 from aggregator.clock import HELSINKI
@@ -321,6 +322,16 @@ def run() -> None:
     except AggregatorError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+    except (OperationalError, ProgrammingError) as error:
+        click.echo(f"error: database: {error.orig or error}", err=True)
+        if _missing_schema(error):
+            click.echo("the database has no tables yet: run `aggregator init` first", err=True)
+        sys.exit(1)
+
+
+def _missing_schema(error: Exception) -> bool:
+    text = str(error).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 from aggregator.publish.cli_feeds import feed as feed_group  # noqa: E402

@@ -26,3 +26,23 @@ def test_upgrade_to_head_matches_the_models_and_is_repeatable(empty_database_url
         assert {t.name for t in SQLModel.metadata.sorted_tables} <= tables
     finally:
         engine.dispose()
+
+
+def test_cli_on_an_uninitialised_database_says_to_run_init(tmp_path: object) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "aggregator", "sources", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "run `aggregator init` first" in result.stderr
+    assert "Traceback" not in result.stderr
