@@ -3,6 +3,7 @@ timed and all-day events, per-audience calendars, conditional requests."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -14,19 +15,29 @@ from aggregator.store.queries import GrantView
 from tests.web.seed import NOW, Seeded
 
 
-def events(body: bytes) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class Event:
+    uid: str
+    summary: str
+    start: date | datetime
+    end: date | datetime
+    sequence: int
+    description: str
+
+
+def events(body: bytes) -> list[Event]:
     calendar = Calendar.from_ical(body)
     assert calendar["VERSION"] == "2.0"
     assert calendar["PRODID"]
     return [
-        {
-            "uid": str(e["UID"]),
-            "summary": str(e["SUMMARY"]),
-            "start": e.decoded("DTSTART"),
-            "end": e.decoded("DTEND"),
-            "sequence": int(e.get("SEQUENCE", 0)),
-            "description": str(e.get("DESCRIPTION", "")),
-        }
+        Event(
+            uid=str(e["UID"]),
+            summary=str(e["SUMMARY"]),
+            start=e.decoded("DTSTART"),
+            end=e.decoded("DTEND"),
+            sequence=int(e.get("SEQUENCE", 0)),
+            description=str(e.get("DESCRIPTION", "")),
+        )
         for e in calendar.walk("VEVENT")
     ]
 
@@ -37,14 +48,14 @@ def test_calendar_has_an_event_per_relevant_dated_deadline(
     response = client.get("/calendar/grants.ics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/calendar")
-    found = {e["summary"]: e for e in events(response.content)}
+    found = {e.summary: e for e in events(response.content)}
     amif = found["Haku päättyy: AMIF-rahaston syksyn 2026 haku"]
-    assert amif["end"] == (NOW + timedelta(days=28)).astimezone(HELSINKI)
-    assert "Haettavissa: 10\u00a0800\u00a0000 €" in str(amif["description"])
-    assert "https://eusa-rahastot2021.fi/haku" in str(amif["description"])
+    assert amif.end == (NOW + timedelta(days=28)).astimezone(HELSINKI)
+    assert "Haettavissa: 10\u00a0800\u00a0000 €" in amif.description
+    assert "https://eusa-rahastot2021.fi/haku" in amif.description
     assert not any("jatkuva" in s for s in found)  # a rolling call has no deadline event
     assert not any("Ravintolapalveluiden" in s for s in found)  # off-field call left out
-    uids = [e["uid"] for e in events(response.content)]
+    uids = [e.uid for e in events(response.content)]
     assert len(uids) == len(set(uids))
 
 
@@ -52,7 +63,7 @@ def test_calendar_is_in_the_readers_language_and_answers_304(
     client: TestClient, seeded: Seeded
 ) -> None:
     swedish = client.get("/calendar/grants.ics?lang=sv")
-    assert any(str(e["summary"]).startswith("Ansökan stänger:") for e in events(swedish.content))
+    assert any(e.summary.startswith("Ansökan stänger:") for e in events(swedish.content))
     again = client.get(
         "/calendar/grants.ics?lang=sv", headers={"If-None-Match": swedish.headers["etag"]}
     )
@@ -61,7 +72,7 @@ def test_calendar_is_in_the_readers_language_and_answers_304(
 
 def test_audience_calendar_and_unknown_audience(client: TestClient, seeded: Seeded) -> None:
     funding = events(client.get("/calendar/audience/funding.ics").content)
-    assert [e["summary"] for e in funding] == ["Haku päättyy: AMIF-rahaston syksyn 2026 haku"]
+    assert [e.summary for e in funding] == ["Haku päättyy: AMIF-rahaston syksyn 2026 haku"]
     missing = client.get("/calendar/audience/nobody.ics")
     assert missing.status_code == 404
     assert "municipalities" in missing.text
@@ -112,11 +123,11 @@ def test_date_only_deadline_is_an_all_day_event_and_a_changed_deadline_keeps_its
             stamp=stamp,
         )
     )
-    assert before[0]["start"] == date(2027, 3, 15)
-    assert before[0]["end"] == date(2027, 3, 16)
-    assert moved[0]["uid"] == before[0]["uid"]
-    assert moved[0]["sequence"] > before[0]["sequence"]
-    assert "Hakuaika on muuttunut." in str(moved[0]["description"])
+    assert before[0].start == date(2027, 3, 15)
+    assert before[0].end == date(2027, 3, 16)
+    assert moved[0].uid == before[0].uid
+    assert moved[0].sequence > before[0].sequence
+    assert "Hakuaika on muuttunut." in str(moved[0].description)
 
 
 def test_timed_deadline_across_daylight_saving_keeps_helsinki_wall_time() -> None:
@@ -130,7 +141,8 @@ def test_timed_deadline_across_daylight_saving_keeps_helsinki_wall_time() -> Non
         stamp=stamp,
     )
     (event,) = events(body)
-    assert event["end"] == summer
-    assert event["end"].utcoffset() == timedelta(hours=3)  # type: ignore[union-attr]
+    assert event.end == summer
+    assert isinstance(event.end, datetime)
+    assert event.end.utcoffset() == timedelta(hours=3)
     assert b"BEGIN:VTIMEZONE" in body
     assert b"TZID:Europe/Helsinki" in body
