@@ -80,7 +80,7 @@ def database_taxonomy(session: Session) -> Taxonomy:
             row.id,
             TagKind(row.kind),
             (("fi", row.label_fi), ("sv", row.label_sv), ("en", row.label_en)),
-            row.description_en or row.description_fi or row.id,
+            row.description_en or row.description_fi or row.description_sv or row.id,
         )
         for row in TagStore(session).taxonomy()
     ]

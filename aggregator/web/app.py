@@ -28,6 +28,7 @@ from aggregator.web.routes import (
     admin_items,
     admin_rules,
     admin_sources,
+    admin_tags,
     auth,
     feeds,
     feeds_page,
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(admin_sources.router)
     app.include_router(admin_rules.router)
+    app.include_router(admin_tags.router)
     app.include_router(admin_items.router)
     app.include_router(subscription_routes.router)
     app.include_router(calendar_routes.router)

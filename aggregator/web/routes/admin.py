@@ -50,6 +50,7 @@ ENTITY_PAGES = {
     "item": "/admin/items/{}",
     "rule": "/admin/rules/{}",
     "source": "/admin/sources/{}/edit",
+    "tag": "/admin/tags/{}",
 }
 
 

@@ -66,13 +66,15 @@ def item_tags_page(
     if story is None:
         raise HTTPException(status_code=404)
     options = tag_options(TagStore(session).taxonomy(), language)
+    # labels of inactive tags too: a story may still carry a topic that was deactivated
+    every = tag_options(TagStore(session).taxonomy(active_only=False), language)
     overrides = TagStore(session).overrides([item_id]).get(item_id, [])
     return render_page(
         request,
         "admin/item.html",
         story=story,
         badges=tag_badges(
-            story.tags, {o.id: o.label for o in options}, source_names(runtime.sources())
+            story.tags, {o.id: o.label for o in every}, source_names(runtime.sources())
         ),
         options=[o for o in options if o.id not in story.audiences + story.topics],
         overrides={o.tag_id: o for o in overrides},
@@ -97,6 +99,8 @@ def change_tag(
         raise HTTPException(status_code=404)
     if action not in ACTIONS or tag not in store.kinds():
         raise HTTPException(status_code=422, detail="unknown action or tag")
+    if action == "add" and tag not in {row.id for row in store.taxonomy()}:
+        raise HTTPException(status_code=422, detail="the tag is deactivated")
     now = runtime.clock.now()
     if action == "reset":
         store.clear_override(item_id, tag, admin.email, now)

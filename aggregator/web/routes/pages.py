@@ -3,17 +3,18 @@ the reason for each tag and every source that carried it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from aggregator.store.queries import count_items, find_items, get_item
+from aggregator.store.queries import TagView, count_items, find_items, get_item
 from aggregator.store.tags import TagStore
 from aggregator.types import LANGUAGES
 from aggregator.web.deps import LanguageDep, RuntimeDep, SessionDep, optional_admin, render_page
 from aggregator.web.filters import PAGE_SIZE, parse_filters
-from aggregator.web.views import safe_body, source_names, tag_badges, tag_options
+from aggregator.web.views import TagBadge, safe_body, source_names, tag_badges, tag_options
 
 # A logged-in admin sees the admin link in the header on public pages too.
 router = APIRouter(dependencies=[Depends(optional_admin)])
@@ -26,6 +27,14 @@ def _taxonomy(session: SessionDep, language: str) -> dict[str, Any]:
         "topics": [o for o in options if o.kind == "topic"],
         "labels": {o.id: o.label for o in options},
     }
+
+
+def _badges(
+    tags: Sequence[TagView], labels: Mapping[str, str], names: Mapping[str, str]
+) -> list[TagBadge]:
+    """The story's active tags: a topic an admin deactivated is hidden from readers, though
+    stories tagged before keep it (reactivating shows it again)."""
+    return [badge for badge in tag_badges(tags, labels, names) if badge.id in labels]
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
@@ -49,7 +58,7 @@ def latest(
         request,
         "pages/index.html",
         filters=filters,
-        stories=[(s, tag_badges(s.tags, taxonomy["labels"], names)) for s in stories],
+        stories=[(s, _badges(s.tags, taxonomy["labels"], names)) for s in stories],
         total=total,
         pages=max(1, -(-total // PAGE_SIZE)),
         sources=sorted(names.items(), key=lambda pair: pair[1].casefold()),
@@ -78,6 +87,6 @@ def item_page(
         "pages/item.html",
         story=story,
         body=safe_body(story),
-        badges=tag_badges(story.tags, taxonomy["labels"], names),
+        badges=_badges(story.tags, taxonomy["labels"], names),
         source_names=names,
     )
