@@ -163,14 +163,29 @@ class SingleFlight:
     def busy(self, key: Hashable) -> bool:
         return key in self._tasks
 
-    async def run(self, key: Hashable, job: Callable[[], T]) -> T:
+    async def run(
+        self, key: Hashable, job: Callable[[], T], then: Callable[[T], object] | None = None
+    ) -> T:
+        """``job``'s result, built once for all concurrent callers of ``key``.
+
+        ``then`` (e.g. storing the result in a cache) runs inside the flight, before it is
+        forgotten, so a caller arriving just after the build finds the result and never starts
+        a second build.
+        """
         loop = asyncio.get_running_loop()
         task = self._tasks.get(key)
         if task is None or task.get_loop() is not loop:
-            task = loop.create_task(run_in_threadpool(job))
+            task = loop.create_task(self._build(job, then))
             self._tasks[key] = task
             task.add_done_callback(partial(self._forget, key))
         result: T = await asyncio.shield(task)
+        return result
+
+    @staticmethod
+    async def _build(job: Callable[[], T], then: Callable[[T], object] | None) -> T:
+        result = await run_in_threadpool(job)
+        if then is not None:
+            then(result)
         return result
 
     def _forget(self, key: Hashable, task: asyncio.Task[Any]) -> None:
@@ -311,9 +326,14 @@ class FeedService:
         cached = self._catalogue
         if cached is not None and cached[0] == snapshot.version:
             return cached[1]
-        catalogue = await self._flight.run(("catalogue", snapshot.version), self.builder.catalogue)
-        self._catalogue = (snapshot.version, catalogue)
-        return catalogue
+        return await self._flight.run(
+            ("catalogue", snapshot.version),
+            self.builder.catalogue,
+            then=partial(self._remember_catalogue, snapshot.version),
+        )
+
+    def _remember_catalogue(self, version: int, catalogue: Catalogue) -> None:
+        self._catalogue = (version, catalogue)
 
     async def feed(self, spec: FeedSpec, fmt: FeedFormat, snapshot: Snapshot) -> RenderedFeed:
         catalogue = await self.catalogue(snapshot)
@@ -332,9 +352,8 @@ class FeedService:
         if found is not None and found.valid_for(snapshot):
             self._feeds.move_to_end(key)
             return found
-        built = await self._flight.run((key, snapshot.version, snapshot.today), job)
-        self._remember(key, built)
-        return built
+        flight = (key, snapshot.version, snapshot.today)
+        return await self._flight.run(flight, job, then=partial(self._remember, key))
 
     def _remember(self, key: FeedKey, feed: RenderedFeed) -> None:
         self._feeds[key] = feed
