@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Any
 
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import col, select
 
+from aggregator.cli_support import parse_since, runtime_of
 from aggregator.clock import HELSINKI
 from aggregator.display import format_datetime, table
 from aggregator.errors import AggregatorError
@@ -23,19 +24,9 @@ from aggregator.health import RunReport, RunStatus
 from aggregator.pipeline import check_source, run_pass
 from aggregator.runtime import Runtime
 from aggregator.schedule import read_job_states, source_job_id
-from aggregator.settings import Settings
 from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, Sighting
 from aggregator.store.sources import SourceStore
-
-
-def _runtime(ctx: click.Context) -> Runtime:
-    runtime = ctx.find_object(Runtime)
-    if runtime is None:
-        runtime = Runtime(Settings())
-        ctx.obj = runtime
-        ctx.call_on_close(runtime.close)
-    return runtime
 
 
 @click.group()
@@ -48,7 +39,7 @@ def main() -> None:
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     tags, rules = runtime.initialise()
     click.echo(f"database ready: {runtime.engine.url.render_as_string(hide_password=True)}")
     if tags or rules:
@@ -106,7 +97,7 @@ def _health_rows(runtime: Runtime) -> list[dict[str, Any]]:
 @click.pass_context
 def sources_list(ctx: click.Context, as_json: bool) -> None:
     """Every source with its health: last success, errors, items, next run, flags."""
-    rows = _health_rows(_runtime(ctx))
+    rows = _health_rows(runtime_of(ctx))
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, default=_json_default, ensure_ascii=False))
@@ -129,7 +120,7 @@ def sources_list(ctx: click.Context, as_json: bool) -> None:
             ],
         )
     )
-    for job in read_job_states(_runtime(ctx)).values():
+    for job in read_job_states(runtime_of(ctx)).values():
         if job.kind != "source":
             last = "running" if job.running else job.last_result or "–"
             click.echo(f"{job.job_id}: next {format_datetime(job.next_run_at)}, last {last}")
@@ -140,7 +131,7 @@ def sources_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def sources_check(ctx: click.Context, source_id: str) -> None:
     """Fetch and parse one source, print what was extracted, store nothing."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     source = runtime.source(source_id)
     with runtime.fetcher() as fetcher:
         result = check_source(source, fetcher)
@@ -193,7 +184,7 @@ def print_reports(reports: list[RunReport]) -> None:
 @click.pass_context
 def fetch(ctx: click.Context, source_id: str | None) -> None:
     """One crawl pass over every enabled source (or one)."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     chosen = (
         [runtime.source(source_id)] if source_id else [s for s in runtime.sources() if s.enabled]
     )
@@ -205,16 +196,6 @@ def fetch(ctx: click.Context, source_id: str | None) -> None:
 
 
 # --- items -----------------------------------------------------------------------------------
-
-
-def _parse_since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError as error:
-        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from error
-    return datetime.combine(day, time(), tzinfo=HELSINKI).astimezone(UTC)
 
 
 @main.group()
@@ -232,9 +213,9 @@ def items_list(
     ctx: click.Context, since: str | None, source_id: str | None, limit: int, as_json: bool
 ) -> None:
     """The newest stored stories."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     query = select(ItemRow).order_by(col(ItemRow.sort_at).desc(), col(ItemRow.id).desc())
-    since_at = _parse_since(since)
+    since_at = parse_since(since)
     if since_at is not None:
         query = query.where(col(ItemRow.sort_at) >= since_at)
     if source_id:

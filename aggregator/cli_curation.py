@@ -11,7 +11,8 @@ import sys
 
 import click
 
-from aggregator.cli import _parse_since, _runtime, main
+from aggregator.cli import main
+from aggregator.cli_support import parse_since, runtime_of
 from aggregator.curation import retag
 from aggregator.display import format_date, format_datetime, table
 from aggregator.grants.cli_io import extract_stream
@@ -27,7 +28,7 @@ from aggregator.tagging.match import load_default_tagger
 @click.pass_context
 def classify(ctx: click.Context) -> None:
     """JSON lines in (title, summary, body, url, source, language) -> audiences, topics, why."""
-    tagger = load_default_tagger(_runtime(ctx).settings.config_dir)
+    tagger = load_default_tagger(runtime_of(ctx).settings.config_dir)
     stats = classify_stream(sys.stdin, sys.stdout, tagger)
     if stats.errors:
         click.echo(f"{stats.errors} of {stats.items} line(s) could not be read", err=True)
@@ -43,10 +44,10 @@ def tags() -> None:
 @click.pass_context
 def tags_retag(ctx: click.Context, since: str | None) -> None:
     """Re-apply the current rules to stored stories; admins' overrides stay."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     with session_scope(runtime.engine) as session:
         tagger = runtime.tagger_provider.tagger(session)
-        result = retag(session, tagger, _parse_since(since), now=runtime.clock.now())
+        result = retag(session, tagger, parse_since(since), now=runtime.clock.now())
     click.echo(f"checked {result.checked} stories, tags changed on {result.changed}")
 
 
@@ -70,7 +71,7 @@ def _deadline(call: GrantView) -> str:
 @click.pass_context
 def grants_list(ctx: click.Context, open_only: bool, everything: bool, as_json: bool) -> None:
     """Grant calls by deadline, with status and days left (Europe/Helsinki)."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     now = runtime.clock.now()
     with session_scope(runtime.engine) as session:
         calls = GrantStore(session).calls(relevant_only=not everything)

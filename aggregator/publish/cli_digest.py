@@ -14,12 +14,11 @@ from pathlib import Path
 
 import click
 
+from aggregator.cli_support import runtime_of
 from aggregator.display import format_datetime, table
 from aggregator.publish.delivery import DeliveryPolicy, DigestRunner, RunReport
 from aggregator.publish.forms import SubmittedForm, check_subscription
 from aggregator.publish.subscriptions import Subscriptions
-from aggregator.runtime import Runtime
-from aggregator.settings import Settings
 from aggregator.store.db import session_scope
 from aggregator.store.subscribers import (
     Frequency,
@@ -29,15 +28,6 @@ from aggregator.store.subscribers import (
 )
 
 FREQUENCY = click.Choice([f.value for f in Frequency])
-
-
-def _runtime(ctx: click.Context) -> Runtime:
-    runtime = ctx.find_object(Runtime)
-    if runtime is None:
-        runtime = Runtime(Settings())
-        ctx.obj = runtime
-        ctx.call_on_close(runtime.close)
-    return runtime
 
 
 # --- subscribers -----------------------------------------------------------------------------
@@ -66,7 +56,7 @@ def subscribers_add(
     language: str,
 ) -> None:
     """Subscribe EMAIL on the person's request; they confirm through the emailed link."""
-    service = Subscriptions.from_runtime(_runtime(ctx))
+    service = Subscriptions.from_runtime(runtime_of(ctx))
     form = SubmittedForm(email, audiences, topics, sources, frequency, language, consent=True)
     checked = check_subscription(form, service.choices())
     if not checked.ok or checked.preferences is None:
@@ -88,7 +78,7 @@ def subscribers_add(
 def subscribers_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
     """Subscribers with their status and preferences."""
     chosen = SubscriberStatus(status) if status else None
-    with session_scope(_runtime(ctx).engine) as session:
+    with session_scope(runtime_of(ctx).engine) as session:
         rows = SubscriberStore(session).listing(chosen)
     if as_json:
         for subscriber in rows:
@@ -130,7 +120,7 @@ def _subscriber_row(s: SubscriberView) -> list[object]:
 @click.pass_context
 def subscribers_remove(ctx: click.Context, email: str) -> None:
     """Erase EMAIL and everything stored about it (deliveries, events)."""
-    with session_scope(_runtime(ctx).engine) as session:
+    with session_scope(runtime_of(ctx).engine) as session:
         store = SubscriberStore(session)
         subscriber = store.by_email(email)
         if subscriber is not None:
@@ -161,7 +151,7 @@ def digest() -> None:
 @click.pass_context
 def digest_preview(ctx: click.Context, email: str, out: Path) -> None:
     """Write the digest EMAIL would get now; nothing is sent or recorded."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     runner = DigestRunner(runtime.engine, runtime.settings, clock=runtime.clock)
     message = runner.preview(email)
     if message is None:
@@ -198,7 +188,7 @@ def digest_send(
     ctx: click.Context, frequency: str, dry_run: bool, retry_for: int, connections: int
 ) -> None:
     """Send this period's digests (re-running a period sends nothing twice)."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     policy = DeliveryPolicy(retry_for=timedelta(seconds=retry_for), connections=connections)
     runner = DigestRunner(runtime.engine, runtime.settings, clock=runtime.clock, policy=policy)
     report = runner.run(Frequency(frequency), dry_run=dry_run)

@@ -14,20 +14,11 @@ from pathlib import Path
 
 import click
 
+from aggregator.cli_support import runtime_of
 from aggregator.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from aggregator.publish.opml import FeedFormat, standard_specs
 from aggregator.runtime import Runtime
-from aggregator.settings import Settings
 from aggregator.web.feedcache import FeedBuilder, VersionWatch
-
-
-def _runtime(ctx: click.Context) -> Runtime:
-    runtime = ctx.find_object(Runtime)
-    if runtime is None:
-        runtime = Runtime(Settings())
-        ctx.obj = runtime
-        ctx.call_on_close(runtime.close)
-    return runtime
 
 
 @click.group("feed")
@@ -49,7 +40,7 @@ def feed() -> None:
 @click.pass_context
 def export(ctx: click.Context, directory: Path, language: str, base_url: str | None) -> None:
     """Write every feed (all, grants, each audience, topic and source) and the OPML list."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     written = export_feeds(
         runtime, directory, language=language, base_url=base_url or runtime.settings.base_url
     )

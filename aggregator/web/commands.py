@@ -13,19 +13,9 @@ import sys
 
 import click
 
-from aggregator.runtime import Runtime
-from aggregator.settings import Settings
+from aggregator.cli_support import runtime_of
 from aggregator.store.admins import create_admin, find_admin, password_problem, set_password
 from aggregator.store.db import session_scope
-
-
-def _runtime(ctx: click.Context) -> Runtime:
-    runtime = ctx.find_object(Runtime)
-    if runtime is None:
-        runtime = Runtime(Settings())
-        ctx.obj = runtime
-        ctx.call_on_close(runtime.close)
-    return runtime
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -51,7 +41,7 @@ def admin() -> None:
 @click.pass_context
 def admin_create(ctx: click.Context, email: str, password_stdin: bool, reset: bool) -> None:
     """Create an admin account (or with --reset give an existing one a new password)."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     password = _read_password(password_stdin)
     problem = password_problem(password)
     if problem:
@@ -80,7 +70,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, proxy_headers:
 
     from aggregator.web.app import create_app
 
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     settings = runtime.settings
     bind_host = host or settings.web_host
     bind_port = port if port is not None else settings.web_port
