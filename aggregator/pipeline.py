@@ -23,11 +23,12 @@ from aggregator.clock import Clock
 from aggregator.errors import AggregatorError, StoreError
 from aggregator.fetch import Fetcher, Validators
 from aggregator.health import Health, RunReport, RunStatus, after_run
-from aggregator.normalize.dedupe import Outcome, decide
+from aggregator.normalize.dedupe import Outcome, url_story_key
 from aggregator.normalize.item import merge_article, normalize_item
 from aggregator.normalize.urls import url_key
 from aggregator.sources.registry import SourceConfig, parser_for
 from aggregator.store import versions
+from aggregator.store.batch import StoryBatch
 from aggregator.store.db import session_scope
 from aggregator.store.items import ItemStore, StoredText
 from aggregator.store.sources import SourceStore
@@ -36,7 +37,8 @@ from aggregator.types import Item, Page, ParseResult, RawItem
 log = logging.getLogger(__name__)
 
 # Called inside the store transaction for every story that is new, edited at its source, or
-# carried by a source that had not carried it before (tagging, grant calls).
+# carried by a source that had not carried it before (tagging, grant calls). An enricher that
+# is a :class:`Batched` gets the whole stored batch in one call instead.
 Enricher = Callable[[Session, int, Item, Outcome, datetime], None]
 
 
@@ -161,12 +163,14 @@ def complete_items(
 ) -> list[RawItem]:
     """List items completed with their article pages, fetched only where needed."""
     parser = parser_for(source)
+    raws = _unique_by_url(crawl.items)
+    with session_scope(engine) as session:
+        stored = ItemStore(session).stored_texts(url_story_key(raw.url) for raw in raws)
     completed = []
-    for raw in _unique_by_url(crawl.items):
-        with session_scope(engine) as session:
-            stored = ItemStore(session).stored_text(f"url:{url_key(raw.url)}")
-        if raw.url not in crawl.article_urls or not _needs_article(raw, stored):
-            completed.append(_with_stored_text(raw, stored) if stored else raw)
+    for raw in raws:
+        text = stored.get(url_story_key(raw.url))
+        if raw.url not in crawl.article_urls or not _needs_article(raw, text):
+            completed.append(_with_stored_text(raw, text) if text else raw)
             continue
         try:
             page = fetch(source.id, raw.url)
@@ -180,6 +184,29 @@ def complete_items(
 # --- storing ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """One stored story handed to a batch enricher."""
+
+    item_id: int
+    item: Item
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Batched:
+    """An enricher that can also take a whole stored batch at once (``many``), which
+    :func:`store_items` prefers; called like any :data:`Enricher` it does one story (``one``)."""
+
+    one: Enricher
+    many: Callable[[Session, Sequence[Enrichment], datetime], None]
+
+    def __call__(
+        self, session: Session, item_id: int, item: Item, outcome: Outcome, now: datetime
+    ) -> None:
+        self.one(session, item_id, item, outcome, now)
+
+
 @dataclass
 class StoreCounts:
     found: int = 0
@@ -191,31 +218,44 @@ class StoreCounts:
 def store_items(
     session: Session, items: Sequence[RawItem], now: datetime, enrichers: Sequence[Enricher]
 ) -> StoreCounts:
-    """Normalise, dedupe and write ``items``; enrich new and edited stories."""
-    store = ItemStore(session)
+    """Normalise, dedupe and write ``items``; enrich new and edited stories.
+
+    The whole batch is decided against the stored stories in memory and written with a few
+    statements (:class:`~aggregator.store.batch.StoryBatch`); then each enricher gets the
+    stories that are new, edited, or newly carried by a source, in their order.
+    """
+    normalised = [normalize_item(raw) for raw in items]
+    batch = StoryBatch(session, now)
+    batch.load(normalised)
+    for item in normalised:
+        batch.add(item)
     counts = StoreCounts()
-    for raw in items:
-        item = normalize_item(raw)
-        decision = decide(
-            keys=item.story_keys,
-            language=item.language,
-            published=item.published,
-            content=item.content_hash,
-            source_id=item.source_id,
-            candidates=store.candidates(item.story_keys),
-        )
-        item_id, new_sighting = store.save(item, decision, now)
+    to_enrich = []
+    for saved in batch.write():
+        outcome = saved.decision.outcome
         counts.found += 1
-        counts.new += decision.outcome is Outcome.NEW
-        counts.updated += decision.outcome is Outcome.UPDATED
-        if decision.outcome is Outcome.NEW:
-            counts.new_ids.append(item_id)
-        if decision.outcome is not Outcome.UNCHANGED or new_sighting:
-            for enrich in enrichers:
-                enrich(session, item_id, item, decision.outcome, now)
+        counts.new += outcome is Outcome.NEW
+        counts.updated += outcome is Outcome.UPDATED
+        if outcome is Outcome.NEW:
+            counts.new_ids.append(saved.item_id)
+        if outcome is not Outcome.UNCHANGED or saved.new_sighting:
+            to_enrich.append(Enrichment(saved.item_id, saved.item, outcome))
+    for enrich in enrichers:
+        _run_enricher(enrich, session, to_enrich, now)
     if counts.new or counts.updated:
         versions.bump(session, now)
     return counts
+
+
+def _run_enricher(
+    enrich: Enricher, session: Session, stories: Sequence[Enrichment], now: datetime
+) -> None:
+    if isinstance(enrich, Batched):
+        if stories:
+            enrich.many(session, stories, now)
+        return
+    for story in stories:
+        enrich(session, story.item_id, story.item, story.outcome, now)
 
 
 def _report(
@@ -371,8 +411,10 @@ def check_source(source: SourceConfig, fetcher: Fetcher, *, articles: int = 5) -
 
 
 __all__ = [
+    "Batched",
     "CheckResult",
     "Crawl",
+    "Enrichment",
     "Health",
     "Services",
     "check_source",

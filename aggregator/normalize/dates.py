@@ -6,8 +6,9 @@ The sites write Finnish dates day-first with dots and times with a dot (``17.8.2
 ``Publication date 3.9.2025 13.23``, ``Published in English on 5.9.2025 at 14.50``). Feeds use
 RFC 822 and the grant portal's JSON uses ISO 8601.
 
-Every parser returns a :class:`ParsedDate` or ``None``: an impossible date (``31.2.2024``) or
-text without a date is ``None``, never an exception, because one odd date must not lose a page.
+Every parser returns a :class:`ParsedDate` or ``None``: an impossible date (``31.2.2024``, year
+``0001`` or ``9999``) or text without a date is ``None``, never an exception, because one odd
+date must not lose a page.
 Wall times without a zone are Europe/Helsinki (through :func:`aggregator.clock.utc`, so DST is
 right); a date without a time is that day's midnight in Helsinki with ``has_time`` False.
 A wall time that happens twice (the autumn DST change) is taken as the first of the two, and one
@@ -22,6 +23,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
 from aggregator.clock import HELSINKI, helsinki_date, start_of_day, utc
+
+YEARS = (1000, 9000)  # dates outside are not dates any source means
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,26 +107,26 @@ def parse_iso(text: str, *, naive_is_utc: bool = False) -> ParsedDate | None:
     try:
         day = date.fromisoformat(found["date"])
         if not found["time"]:
-            return ParsedDate(start_of_day(day), has_time=False)
+            return _sane(ParsedDate(start_of_day(day), has_time=False))
         moment = datetime.fromisoformat(f"{found['date']}T{found['time']}")
-    except ValueError:
+        moment = moment.replace(microsecond=_microseconds(found["fraction"]))
+        zone = found["zone"]
+        if zone:
+            return _sane(ParsedDate(_with_offset(moment, zone), has_time=True))
+        return _sane(ParsedDate(moment.replace(tzinfo=UTC) if naive_is_utc else utc(moment), True))
+    except (ValueError, OverflowError):  # 31.2., or a moment beyond year 1..9999 in UTC
         return None
-    moment = moment.replace(microsecond=_microseconds(found["fraction"]))
-    zone = found["zone"]
-    if zone:
-        return ParsedDate(_with_offset(moment, zone), has_time=True)
-    return ParsedDate(moment.replace(tzinfo=UTC) if naive_is_utc else utc(moment), True)
 
 
 def parse_rfc822(text: str) -> ParsedDate | None:
     """An RFC 822 / RFC 2822 date as feeds write it (``Thu, 19 Nov 2026 10:15:00 +0200``)."""
     try:
         moment = parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError, IndexError):
+        if moment.tzinfo is None:  # "-0000" means UTC with no known local zone
+            moment = moment.replace(tzinfo=UTC)
+        return _sane(ParsedDate(moment.astimezone(UTC), has_time=True))
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment.tzinfo is None:  # "-0000" means UTC with no known local zone
-        moment = moment.replace(tzinfo=UTC)
-    return ParsedDate(moment.astimezone(UTC), has_time=True)
 
 
 def from_helsinki(day: date, at: time | None = None) -> ParsedDate:
@@ -136,13 +139,19 @@ def from_helsinki(day: date, at: time | None = None) -> ParsedDate:
 def _from_match(found: re.Match[str]) -> ParsedDate | None:
     try:
         day = date(int(found["year"]), int(found["month"]), int(found["day"]))
-    except ValueError:
+        clock = _clock(found)
+        if clock is None:
+            return _sane(from_helsinki(day))
+        at, next_day = clock
+        return _sane(from_helsinki(day + timedelta(days=1) if next_day else day, at))
+    except (ValueError, OverflowError):  # 31.2.2024, or 1.1.0001 (before UTC's year 1)
         return None
-    clock = _clock(found)
-    if clock is None:
-        return from_helsinki(day)
-    at, next_day = clock
-    return from_helsinki(day + timedelta(days=1) if next_day else day, at)
+
+
+def _sane(parsed: ParsedDate) -> ParsedDate | None:
+    """``parsed`` unless its year is absurd (a typo'd ``20233``, a hostile ``9999``), where the
+    arithmetic later stages do (Helsinki dates, a day later) would overflow."""
+    return parsed if YEARS[0] <= parsed.moment.year <= YEARS[1] else None
 
 
 def _clock(found: re.Match[str]) -> tuple[time, bool] | None:

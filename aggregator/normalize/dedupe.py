@@ -9,6 +9,9 @@ Liferay slug; a list may add tracking parameters. Each :class:`~aggregator.types
 ``slug:<lang>:<slug>``         a Liferay article slug (long enough to be specific)
 ``title:<lang>:<words>``       the title folded to lower-case words
 
+A key longer than the store's column (a 3,000-character URL) keeps its start and ends in a hash
+of the whole (:func:`bounded_key`), so it still identifies exactly one page or title.
+
 :func:`decide` is the whole decision, a pure function over the item and the stored stories that
 share one of its keys. A URL match is certain; a slug or title match also needs the same
 language and publication dates close together, because short slugs and generic titles recur.
@@ -26,6 +29,7 @@ from enum import StrEnum
 
 from aggregator.normalize.urls import liferay_slug, path_language, url_key
 
+MAX_KEY_CHARS = 512  # the story-key column's width
 MIN_SLUG_LENGTH = 16
 MIN_TITLE_WORDS = 4
 SLUG_WINDOW = timedelta(days=7)
@@ -68,16 +72,30 @@ def title_words(title: str) -> str:
     return " ".join(_WORD.findall(folded))
 
 
+def bounded_key(key: str, limit: int = MAX_KEY_CHARS) -> str:
+    """``key`` if it fits in ``limit`` characters, else its start plus a hash of the whole:
+    still one key per distinct value, and short enough for its column."""
+    if len(key) <= limit:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{key[: limit - len(digest) - 1]}#{digest}"
+
+
+def url_story_key(url: str) -> str:
+    """The ``url:`` key of a page, as :func:`story_keys` gives it first."""
+    return bounded_key(f"url:{url_key(url)}")
+
+
 def story_keys(url: str, title: str, language: str) -> tuple[str, ...]:
     """The identities a story is stored under, strongest first."""
-    keys = [f"url:{url_key(url)}"]
+    keys = [url_story_key(url)]
     slug = liferay_slug(url)
     lang = path_language(url) or language
     if slug and len(slug) >= MIN_SLUG_LENGTH and "-" in slug:
-        keys.append(f"slug:{lang}:{slug}")
+        keys.append(bounded_key(f"slug:{lang}:{slug}"))
     words = title_words(title)
     if len(words.split()) >= MIN_TITLE_WORDS:
-        keys.append(f"title:{language}:{words}")
+        keys.append(bounded_key(f"title:{language}:{words}"))
     return tuple(keys)
 
 

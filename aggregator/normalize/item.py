@@ -15,6 +15,11 @@ from aggregator.normalize.urls import canonical_url
 from aggregator.types import ArticleDetails, Item, RawItem
 
 SUMMARY_MAX_CHARS = 600
+# Widths of the stored fields: a 200 KB "title" (a broken or hostile feed) is cut, not refused.
+TITLE_MAX_CHARS = 500
+KIND_MAX_CHARS = 64
+GUID_MAX_CHARS = 255
+NAME_MAX_CHARS = 255
 
 
 def merge_article(raw: RawItem, article: ArticleDetails) -> RawItem:
@@ -38,8 +43,8 @@ def merge_article(raw: RawItem, article: ArticleDetails) -> RawItem:
 
 
 def normalize_item(raw: RawItem) -> Item:
-    """Clean, canonicalise and key one story."""
-    title = text.clean_whitespace(raw.title)
+    """Clean, canonicalise and key one story; text fields cut to what the store holds."""
+    title = text.truncate(raw.title, TITLE_MAX_CHARS)
     body_text = text.clean_whitespace(raw.body_text, keep_paragraphs=True)
     summary = text.clean_whitespace(raw.summary) or text.truncate(body_text, SUMMARY_MAX_CHARS)
     url = canonical_url(raw.url)
@@ -55,10 +60,10 @@ def normalize_item(raw: RawItem) -> Item:
         published=raw.published,
         published_has_time=raw.published_has_time,
         language=language,
-        kind=text.clean_whitespace(raw.kind),
-        guid=raw.guid,
-        publisher=text.clean_whitespace(raw.publisher),
-        list_name=raw.list_name,
+        kind=text.truncate(raw.kind, KIND_MAX_CHARS),
+        guid=text.without_surrogates(raw.guid)[:GUID_MAX_CHARS],
+        publisher=text.truncate(raw.publisher, NAME_MAX_CHARS),
+        list_name=text.truncate(raw.list_name, NAME_MAX_CHARS),
         story_keys=story_keys(url, title, language),
         content_hash=content_hash(title, summary, body_text),
         grant=raw.grant,

@@ -9,11 +9,12 @@ in our pages, feeds or emails.
 
 from __future__ import annotations
 
-import copy
 import re
+from collections.abc import Iterator
 
 import nh3
 from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString, PageElement
 
 # Tags the displayed article body may keep; everything else is unwrapped (text kept) or, for
 # script/style and friends, removed with its content.
@@ -45,6 +46,14 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _BLOCK = "\x1e"
 _LINE = "\x1f"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Half of a UTF-16 surrogate pair alone is not a character: JSON's "\udcff" or an XML
+# "&#56575;" yields one, and it cannot be encoded (hashes, URLs, the database all fail).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (the replacement character)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def clean_whitespace(text: str, *, keep_paragraphs: bool = False) -> str:
@@ -53,7 +62,8 @@ def clean_whitespace(text: str, *, keep_paragraphs: bool = False) -> str:
     With ``keep_paragraphs`` a blank line still separates paragraphs (and a single newline
     inside a paragraph survives as a line break), so article text keeps its shape.
     """
-    text = _INVISIBLE.sub("", _CONTROL.sub(" ", text)).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", _CONTROL.sub(" ", without_surrogates(text)))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not keep_paragraphs:
         return " ".join(text.split())
     paragraphs = (_clean_paragraph(p) for p in _PARAGRAPH_BREAK.split(text))
@@ -69,28 +79,47 @@ def html_to_text(markup: str | Tag) -> str:
     """The visible text of an HTML fragment or element, paragraphs separated by blank lines.
 
     Script, style and similar content is dropped; ``<br>`` becomes a line break; block elements
-    (p, li, headings, div...) become paragraph breaks. A :class:`~bs4.Tag` is copied first, so
-    the caller's tree is left as it was.
+    (p, li, headings, div...) become paragraph breaks. A :class:`~bs4.Tag` is read as it is,
+    never changed (a list parser reads three fields of each item this way).
     """
     if isinstance(markup, Tag):
-        root: Tag = copy.copy(markup)
+        root: Tag = markup
     else:
         if "<" not in markup and "&" not in markup:
             return clean_whitespace(markup, keep_paragraphs=True)
-        root = BeautifulSoup(_CONTROL.sub(" ", markup), "lxml")
-    for tag in root.find_all(NOT_TEXT):
-        tag.decompose()
-    for tag in root.find_all(True):
-        _mark_breaks(tag)
-    return _assemble(root.get_text())
+        root = BeautifulSoup(_CONTROL.sub(" ", without_surrogates(markup)), "lxml")
+    return _assemble("".join(_flatten(root)))
 
 
-def _mark_breaks(tag: Tag) -> None:
-    if tag.name == "br":
-        tag.replace_with(_LINE)
-    elif tag.name in BLOCK_TAGS:
-        tag.insert(0, _BLOCK)
-        tag.append(_BLOCK)
+def _flatten(root: Tag) -> list[str]:
+    """``root``'s text with break sentinels, walking the tree without recursion (deep trees)
+    and without copying it: the strings ``get_text`` would give, a block sentinel around each
+    block element, a line sentinel for each ``<br>``, nothing from :data:`NOT_TEXT` elements."""
+    kinds = root.interesting_string_types
+    if kinds is None:
+        kinds = Tag.MAIN_CONTENT_STRING_TYPES
+    marks = NavigableString in kinds  # the sentinels are plain strings, kept only if those are
+    block, line = (_BLOCK, _LINE) if marks else ("", "")
+    parts: list[str] = []
+    stack: list[tuple[Iterator[PageElement], str]] = [(iter(root.contents), "")]
+    while stack:
+        children, closing = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            parts.append(closing)
+        elif isinstance(child, Tag):
+            if child.name in NOT_TEXT:
+                continue
+            if child.name == "br":
+                parts.append(line)
+                continue
+            mark = block if child.name in BLOCK_TAGS else ""
+            parts.append(mark)
+            stack.append((iter(child.contents), mark))
+        elif isinstance(child, NavigableString) and type(child) in kinds:
+            parts.append(child)
+    return parts
 
 
 def _assemble(flat: str) -> str:
@@ -112,7 +141,7 @@ def sanitize_html(markup: str) -> str:
     if not markup.strip():
         return ""
     cleaned = nh3.clean(
-        markup,
+        without_surrogates(markup),
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={"a": {"href"}},

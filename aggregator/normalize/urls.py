@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
+from aggregator.normalize.text import without_surrogates
+
 # Parameters that never identify content: analytics, click ids, sessions, navigation state.
 _DROP_EXACT = frozenset(
     {
@@ -83,7 +85,7 @@ def _netloc(scheme: str, host: str, port: int | None) -> str:
 
 def canonical_url(url: str) -> str:
     """The canonical spelling of ``url``; a URL that cannot be parsed is returned stripped."""
-    url = url.strip()
+    url = without_surrogates(url.strip())
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -107,7 +109,10 @@ def canonical_url(url: str) -> str:
 def url_key(url: str) -> str:
     """Identity of a page regardless of scheme and a leading ``www.``: ``host/path?query``."""
     canonical = canonical_url(url)
-    parts = urlsplit(canonical)
+    try:
+        parts = urlsplit(canonical)
+    except ValueError:  # not a URL at all ("http://[::1"): it is its own key
+        return canonical
     host = parts.netloc.removeprefix("www.")
     query = f"?{parts.query}" if parts.query else ""
     return f"{host}{parts.path}{query}"

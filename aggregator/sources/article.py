@@ -17,6 +17,7 @@ is (or anywhere in the page when none is configured):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from typing import TYPE_CHECKING
@@ -123,5 +124,7 @@ def _body(soup: BeautifulSoup, selector: str) -> Tag | None:
 def _body_html(body: Tag, base: str) -> str:
     body = copy.copy(body)
     for anchor in body.find_all("a", href=True):
-        anchor["href"] = urljoin(base, str(anchor["href"]).strip())
+        href = str(anchor["href"]).strip()
+        with contextlib.suppress(ValueError):  # "http://[::1": left for sanitising to judge
+            anchor["href"] = urljoin(base, href)
     return sanitize_html(str(body))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 _DATE_IN_LINE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}(?:,?\s+(?:klo\s*)?\d{1,2}[.:]\d{2})?")
 _SEPARATORS = " |·•–—-,:"
 MAX_KIND_CHARS = 40
+MAX_DEPTH = 256  # as libxml2's XML parser; real pages nest a few dozen levels
 
 
 def parse_html(source: SourceConfig, page: Page) -> tuple[BeautifulSoup, tuple[str, ...]]:
@@ -33,9 +34,34 @@ def parse_html(source: SourceConfig, page: Page) -> tuple[BeautifulSoup, tuple[s
     require_body(source, page, "an HTML page")
     decoded = decode(page.body, page.charset)
     soup = BeautifulSoup(decoded.text, "lxml")
-    if soup.find(True) is None or (not soup.get_text().strip() and not soup.find("a")):
+    if soup.find(True) is None or (not _has_text(soup) and not soup.find("a")):
         raise ParseError(source.id, page.url, "the body holds no HTML content")
+    if nesting_depth(soup) > MAX_DEPTH:
+        raise ParseError(
+            source.id,
+            page.url,
+            f"the page nests elements more than {MAX_DEPTH} deep: broken or hostile markup",
+        )
     return soup, (decoded.warning,) if decoded.warning else ()
+
+
+def nesting_depth(root: Tag, stop: int = MAX_DEPTH) -> int:
+    """How deep elements nest under ``root`` (counting stops just past ``stop``).
+
+    Real pages nest a few dozen levels; thousands of unclosed ``<div>``s (a few kilobytes) would
+    make every "closest ancestor" search quadratic, so such pages are refused up front.
+    """
+    deepest, stack = 0, [(root, 0)]
+    while stack and deepest <= stop:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return deepest
+
+
+def _has_text(soup: BeautifulSoup) -> bool:
+    """Whether any visible string is more than whitespace (stops at the first one)."""
+    return any(string.strip() for string in soup.strings)
 
 
 def base_url(soup: BeautifulSoup, page: Page) -> str:
@@ -43,7 +69,7 @@ def base_url(soup: BeautifulSoup, page: Page) -> str:
     page_url = page.final_url or page.url
     base = soup.find("base", href=True)
     if isinstance(base, Tag):
-        return urljoin(page_url, str(base["href"]))
+        return absolute_url(page_url, str(base["href"])) or page_url
     return page_url
 
 
@@ -74,9 +100,13 @@ def absolute_url(base: str, href: str) -> str:
     href = href.strip()
     if not href or href.startswith("#"):
         return ""
-    url = urljoin(base, href)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        hostname, _port = parts.hostname, parts.port  # both raise for a malformed address
+    except ValueError:  # "http://[::1", a port of 99999: no page
+        return ""
+    if parts.scheme not in ("http", "https") or not hostname:
         return ""
     return url.split("#", 1)[0]
 

@@ -52,9 +52,10 @@ NOT_DATE_LINES = (*CHROME, *HEADINGS)
 def extract_items(source: SourceConfig, soup: BeautifulSoup, base: str) -> list[RawItem]:
     """Items found from dated links, in page order, one per URL."""
     labels = _date_labels(soup)
+    label_ids = frozenset(id(label) for label in labels)
     items: dict[str, RawItem] = {}
     for label in labels:
-        container = _container(label, labels)
+        container = _container(label, label_ids)
         item = _item(source, container, label, base) if container is not None else None
         if item is not None and item.url not in items:
             items[item.url] = item
@@ -81,13 +82,16 @@ def _rel(anchor: Tag) -> list[str]:
 def _date_labels(soup: BeautifulSoup) -> list[Tag]:
     """The date lines outside the page chrome: short elements whose text holds a date."""
     labels: dict[int, Tag] = {}
+    texts: dict[int, str] = {}  # an element holding many dates is read once, not once per date
     for string in soup.find_all(string=_DATE):
         parent = string.parent
         if not isinstance(string, NavigableString) or not isinstance(parent, Tag):
             continue
         if parent.name == "a":
             continue
-        text = text_of(parent)
+        text = texts.get(id(parent))
+        if text is None:
+            text = texts[id(parent)] = text_of(parent)
         if len(text) > MAX_LABEL_CHARS or parse_date(text) is None:
             continue
         if parent.name in NOT_DATE_LINES or parent.find_parent(NOT_DATE_LINES) is not None:
@@ -98,8 +102,12 @@ def _date_labels(soup: BeautifulSoup) -> list[Tag]:
 
 
 def _whole_line(node: Tag) -> Tag:
-    """The widest ancestor that is still just the date line (``19.11.2026 | Uutinen``)."""
-    while isinstance(node.parent, Tag) and node.parent.name not in ("body", "html"):
+    """The widest ancestor that is still just the date line (``19.11.2026 | Uutinen``), at
+    most :data:`MAX_CLIMB` levels up (empty wrappers nested without end must not cost a
+    pass over the page for each level)."""
+    for _ in range(MAX_CLIMB):
+        if not isinstance(node.parent, Tag) or node.parent.name in ("body", "html"):
+            break
         parent = node.parent
         if parent.name == "a" or parent.find("a") is not None:
             break
@@ -109,7 +117,7 @@ def _whole_line(node: Tag) -> Tag:
     return node
 
 
-def _container(label: Tag, labels: list[Tag]) -> Tag | None:
+def _container(label: Tag, labels: frozenset[int]) -> Tag | None:
     """The element holding one item: the nearest ancestor with a title link, widened while
     its parent adds neither another title link nor another date line (the summary beside a
     link belongs to the item)."""
@@ -126,8 +134,10 @@ def _container(label: Tag, labels: list[Tag]) -> Tag | None:
     return None
 
 
-def _widen(node: Tag, link_count: int, labels: list[Tag]) -> Tag:
-    while isinstance(node.parent, Tag) and node.parent.name not in ("body", "html"):
+def _widen(node: Tag, link_count: int, labels: frozenset[int]) -> Tag:
+    for _ in range(MAX_CLIMB):
+        if not isinstance(node.parent, Tag) or node.parent.name in ("body", "html"):
+            break
         parent = node.parent
         if len(_title_links(parent)) != link_count or _count_labels(parent, labels) != 1:
             break
@@ -135,9 +145,9 @@ def _widen(node: Tag, link_count: int, labels: list[Tag]) -> Tag:
     return node
 
 
-def _count_labels(node: Tag, labels: list[Tag]) -> int:
-    inside = {id(tag) for tag in node.find_all(True)} | {id(node)}
-    return sum(1 for label in labels if id(label) in inside)
+def _count_labels(node: Tag, labels: frozenset[int]) -> int:
+    """How many date lines (by id) ``node`` is or holds."""
+    return (id(node) in labels) + sum(1 for tag in node.find_all(True) if id(tag) in labels)
 
 
 def _title_links(node: Tag) -> list[Tag]:

@@ -13,21 +13,29 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
 
 import feedparser
 
 from aggregator.errors import ParseError
-from aggregator.normalize.dates import ParsedDate, parse_date
+from aggregator.normalize.dates import YEARS, ParsedDate, parse_date
 from aggregator.normalize.text import clean_whitespace, html_to_text, sanitize_html
 from aggregator.sources import article
 from aggregator.sources.base import require_body, unique
+from aggregator.sources.document import absolute_url
+from aggregator.sources.encoding import decode
 from aggregator.types import ArticleDetails, Page, ParseResult, RawItem
 
 if TYPE_CHECKING:
     from aggregator.sources.registry import SourceConfig, SourceFilter
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Entity declarations (anywhere outside CDATA: a comment must not hide one); the harmless kind.
+_ENTITY_UTF16 = ("ENTITY".encode("utf-16-le"), "ENTITY".encode("utf-16-be"))
+_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
+_HARMLESS_VALUE = r"&#[0-9]{1,7};|&#x[0-9a-fA-F]{1,6};|[^\"'&<%]{0,16}"
+_HARMLESS_ENTITY = re.compile(
+    rf"<!ENTITY\s+[A-Za-z_][\w.-]*\s+(?:\"(?:{_HARMLESS_VALUE})\"|'(?:{_HARMLESS_VALUE})')\s*>"
+)
 _HTML_TITLE = re.compile(rb"<title[^>]*>([^<]{1,200})</title>", re.IGNORECASE)
 
 
@@ -38,7 +46,8 @@ class FeedParser:
         if page.not_modified:
             return ParseResult()
         require_body(source, page, "an RSS or Atom feed")
-        parsed = feedparser.parse(page.body, response_headers=_headers(page))
+        refuse_entity_declarations(source, page)
+        parsed = _feedparser(source, page)
         if not parsed.get("version") and not parsed.entries:
             raise ParseError(source.id, page.url, _no_feed_reason(parsed, page))
         base = page.final_url or page.url
@@ -52,6 +61,55 @@ class FeedParser:
 
     def parse_article(self, source: SourceConfig, page: Page) -> ArticleDetails:
         return article.parse_article(source, page)
+
+
+def _feedparser(source: SourceConfig, page: Page) -> Any:
+    """feedparser's reading of the page. It is meant to recover from anything, but some input
+    still crashes it (``&#56575;``, a lone surrogate, in an Atom summary raises
+    UnicodeEncodeError inside it); that is this page's parse failure, not a bug of ours."""
+    try:
+        return feedparser.parse(page.body, response_headers=_headers(page))
+    except Exception as exc:  # a third-party parser's failure on this input
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        raise ParseError(source.id, page.url, f"feedparser failed on the feed: {detail}") from exc
+
+
+def refuse_entity_declarations(source: SourceConfig, page: Page) -> None:
+    """Raise :class:`ParseError` for a DOCTYPE declaring entities that could blow up or leak.
+
+    feedparser strips most entity declarations before expat sees them, but not reliably: a
+    declaration whose value holds markup (``<!ENTITY x "<b>">``) ends its stripping early, and
+    expat then expands a billion-laughs DOCTYPE up to its amplification limit (hundreds of
+    megabytes for a body at our size cap). So before parsing, every declaration must be a
+    harmless one: a character reference (``<!ENTITY nbsp "&#160;">``) or a few characters of
+    plain text. Nested references, markup, long values (quadratic blowup), parameter entities
+    and external ones (``SYSTEM``: XXE) refuse the whole feed.
+    """
+    body = page.body
+    if b"ENTITY" not in body and not any(form in body for form in _ENTITY_UTF16):
+        return
+    markup = _outside_cdata(decode(body, page.charset).text)
+    declared = len(_DECLARATION.findall(markup))
+    if declared and declared != len(_HARMLESS_ENTITY.findall(markup)):
+        raise ParseError(
+            source.id,
+            page.url,
+            "refused: the feed's DOCTYPE declares XML entities that expand into other entities, "
+            "markup, long text or external files (an entity-expansion or XXE attack)",
+        )
+
+
+def _outside_cdata(text: str) -> str:
+    """``text`` without its CDATA sections (text there declares nothing), in linear time."""
+    parts, at = [], 0
+    while (start := text.find("<![CDATA[", at)) >= 0:
+        parts.append(text[at:start])
+        end = text.find("]]>", start)
+        if end < 0:
+            return "".join(parts)
+        at = end + 3
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 def keep_entry(rules: SourceFilter, entry: Any, link: str) -> bool:
@@ -104,8 +162,8 @@ def _warnings(parsed: Any, skipped: int) -> tuple[str, ...]:
 
 
 def _link(entry: Any, base: str) -> str:
-    link = str(entry.get("link", "") or "").strip()
-    return urljoin(base, link) if link else ""
+    """The entry's absolute http(s) link ("" for none, ``javascript:``, ``mailto:``...)."""
+    return absolute_url(base, str(entry.get("link", "") or ""))
 
 
 def _item(source: SourceConfig, entry: Any, base: str) -> RawItem | None:
@@ -155,10 +213,12 @@ def _moment(entry: Any, key: str) -> ParsedDate | None:
     if parsed:
         return parsed
     stamp = _own(entry, f"{key}_parsed")
-    if stamp:
-        year, month, day, hour, minute, second = stamp[:6]
-        return ParsedDate(datetime(year, month, day, hour, minute, second, tzinfo=UTC), True)
-    return None
+    if not stamp:
+        return None
+    year, month, day, hour, minute, second = stamp[:6]
+    if not YEARS[0] <= year <= YEARS[1]:  # feedparser turns 0001-01-01T00:00+05:00 into year 0
+        return None
+    return ParsedDate(datetime(year, month, day, hour, minute, second, tzinfo=UTC), True)
 
 
 def _own(entry: Any, key: str) -> Any:

@@ -25,7 +25,12 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from aggregator.errors import ParseError
 from aggregator.normalize.dates import ParsedDate, parse_iso
-from aggregator.normalize.text import clean_whitespace, html_to_text, truncate
+from aggregator.normalize.text import (
+    clean_whitespace,
+    html_to_text,
+    truncate,
+    without_surrogates,
+)
 from aggregator.sources import article
 from aggregator.sources.base import require_body
 from aggregator.sources.encoding import decode
@@ -52,12 +57,14 @@ class GrantPortalParser:
             return ParseResult()
         require_body(source, page, "JSON from the grant portal's list API")
         try:
-            document = json.loads(decode(page.body, page.charset or "utf-8").text)
+            document = _valid_text(json.loads(decode(page.body, page.charset or "utf-8").text))
             calls = _calls(document)
             items = [_item(source, call) for call in calls if keep_call(source.filter, call)]
             page_count = _integer(document, "pageCount")
         except json.JSONDecodeError as exc:
             raise ParseError(source.id, page.url, f"not JSON: {exc}") from exc
+        except RecursionError as exc:  # [[[[... thousands deep: no real answer looks like that
+            raise ParseError(source.id, page.url, "not usable JSON: nested too deeply") from exc
         except ShapeError as exc:
             raise ParseError(source.id, page.url, f"unexpected JSON shape: {exc}") from exc
         return ParseResult(items=tuple(items), next_pages=next_page(page.url, page_count))
@@ -89,6 +96,18 @@ def next_page(url: str, page_count: int) -> tuple[str, ...]:
     if PAGE_PARAMETER not in dict(query):
         query.append((PAGE_PARAMETER, str(number + 1)))
     return (urlunsplit(parts._replace(query=urlencode(query))),)
+
+
+def _valid_text(value: Any) -> Any:
+    """``value`` with every lone surrogate (``"\\udcff"`` in the JSON) in its strings made
+    U+FFFD: such a half character cannot be encoded into a URL, a hash or the database."""
+    if isinstance(value, str):
+        return without_surrogates(value)
+    if isinstance(value, list):
+        return [_valid_text(item) for item in value]
+    if isinstance(value, dict):
+        return {_valid_text(key): _valid_text(item) for key, item in value.items()}
+    return value
 
 
 def _calls(document: object) -> list[Mapping[str, Any]]:

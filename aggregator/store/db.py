@@ -91,6 +91,24 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+_MEMO = "aggregator.transaction_memo"
+
+
+def transaction_memo(session: Session) -> dict[str, Any]:
+    """A dict that lives as long as the session's current transaction (the innermost, so a
+    savepoint has its own): what the store knows to be true until a commit or rollback, such
+    as "the content version was already bumped" or "these stories were inserted just now"."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:  # nothing begun yet: nothing to remember across
+        return {}
+    held = session.info.get(_MEMO)
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        session.info[_MEMO] = held
+    memo: dict[str, Any] = held[1]
+    return memo
+
+
 def alembic_config(engine: Engine) -> Any:
     """An Alembic config pointing at our migrations and this engine's URL."""
     from alembic.config import Config

@@ -19,10 +19,14 @@ from sqlmodel import Session, col, select
 
 from aggregator.clock import end_of_day, helsinki_date, start_of_day
 from aggregator.grants.lifecycle import call_key, merge
+from aggregator.normalize.dedupe import bounded_key
 from aggregator.store import versions
 from aggregator.store.models import GrantCallRow, ItemGrantLink, ItemTag
 from aggregator.store.queries import GrantView, grant_view
 from aggregator.types import GrantFields
+
+# Column widths (models/grants.py).
+CALL_KEY_CHARS, REFERENCE_CHARS, FUNDER_CHARS, PROGRAMME_CHARS = 255, 128, 255, 64
 
 
 def _opening(value: date | datetime | None) -> tuple[datetime | None, bool]:
@@ -67,12 +71,12 @@ def _write_fields(row: GrantCallRow, fields: GrantFields) -> None:
     row.opens_at, row.opens_has_time = _opening(fields.opens_at)
     row.closes_at, row.closes_has_time = _closing(fields.closes_at)
     row.amount_eur = fields.amount_eur
-    row.programme = fields.programme
-    row.funder = fields.funder
+    row.programme = _fit(fields.programme, PROGRAMME_CHARS)
+    row.funder = _fit(fields.funder, FUNDER_CHARS)
     row.eligible = list(fields.eligible)
     row.apply_url = fields.apply_url
     row.rolling = fields.rolling
-    row.reference = fields.reference
+    row.reference = _fit(fields.reference, REFERENCE_CHARS)
     row.evidence = dict(fields.evidence)
 
 
@@ -97,10 +101,11 @@ class GrantStore:
 
         Returns the call's id and whether this sighting changed its deadline.
         """
-        key = call_key(fields, title, published=published)
+        key = bounded_key(call_key(fields, title, published=published), CALL_KEY_CHARS)
         row = self.session.exec(select(GrantCallRow).where(GrantCallRow.call_key == key)).first()
         row = row or self._twin(fields)
         changed = False
+        created = row is None
         if row is None:
             row = GrantCallRow(
                 call_key=key,
@@ -123,7 +128,10 @@ class GrantStore:
         self.session.add(row)
         self.session.flush()
         assert row.id is not None
-        self._link(item_id, row.id)
+        if created:  # a call inserted just now has no links to look for
+            self.session.add(ItemGrantLink(item_id=item_id, grant_call_id=row.id))
+        else:
+            self._link(item_id, row.id)
         versions.bump(self.session, now)
         return row.id, changed
 
@@ -196,6 +204,11 @@ class GrantStore:
         for link in self.session.exec(query.order_by(col(ItemGrantLink.item_id))):
             found.setdefault(link.grant_call_id, []).append(link.item_id)
         return {call_id: tuple(ids) for call_id, ids in found.items()}
+
+
+def _fit(value: str | None, limit: int) -> str | None:
+    """A text for a column of ``limit`` characters (a hostile API may send any length)."""
+    return value if value is None or len(value) <= limit else value[: limit - 1] + "…"
 
 
 def _compatible(stored: object, seen: object) -> bool:

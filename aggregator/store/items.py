@@ -1,21 +1,27 @@
 """Stories in the database: find dedupe candidates, insert new stories, apply edits, add sightings.
 
 The decision which of these to do is :func:`aggregator.normalize.dedupe.decide`; this module only
-reads what it needs and writes what it was told.
+reads what it needs and writes what it was told. :class:`ItemStore` does it one story at a time;
+:mod:`aggregator.store.batch` does the same for a whole crawl with a few statements.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
 from aggregator.normalize.dedupe import Decision, Outcome, StoredStory
 from aggregator.store.models import ItemRow, Sighting, StoryKey
 from aggregator.types import Item
+
+CHUNK = 500  # values per IN (...) list: far below every database's limit on bound parameters
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,28 +56,28 @@ class ItemStore:
         all_keys: dict[int, set[str]] = defaultdict(set)
         for key in self.session.exec(select(StoryKey).where(col(StoryKey.item_id).in_(set(ids)))):
             all_keys[key.item_id].add(key.key)
-        return [_stored_story(row, frozenset(all_keys[_id(row)])) for row in rows]
+        return [stored_story(row, frozenset(all_keys[_id(row)])) for row in rows]
 
     def stored_text(self, url_key: str) -> StoredText | None:
         """The stored story whose URL key is ``url_key`` (``url:host/path``), if any."""
-        row = self.session.exec(
-            select(ItemRow)
-            .join(StoryKey, col(StoryKey.item_id) == col(ItemRow.id))
-            .where(StoryKey.key == url_key)
-        ).first()
-        if row is None:
-            return None
-        return StoredText(
-            item_id=_id(row),
-            primary_source_id=row.primary_source_id,
-            title=row.title,
-            summary=row.summary,
-            body_text=row.body_text,
-            body_html=row.body_html,
-            published_at=row.published_at,
-            published_has_time=row.published_has_time,
-            kind=row.kind,
-        )
+        return self.stored_texts([url_key]).get(url_key)
+
+    def stored_texts(self, url_keys: Iterable[str]) -> dict[str, StoredText]:
+        """:meth:`stored_text` for many keys with one query per 500: URL key -> stored text.
+
+        Should two stories ever share a URL key, the older one answers.
+        """
+        found: dict[str, StoredText] = {}
+        for chunk in chunked(sorted(set(url_keys))):
+            query = (
+                select(StoryKey.key, ItemRow)
+                .join(ItemRow, col(StoryKey.item_id) == col(ItemRow.id))
+                .where(col(StoryKey.key).in_(chunk))
+                .order_by(col(ItemRow.id))
+            )
+            for key, row in self.session.exec(query):
+                found.setdefault(key, _stored_text(row))
+        return found
 
     def save(self, item: Item, decision: Decision, now: datetime) -> tuple[int, bool]:
         """Carry out ``decision`` for ``item``; returns the story's id and whether this
@@ -89,45 +95,14 @@ class ItemStore:
         return item_id, new_sighting
 
     def _insert(self, item: Item, now: datetime) -> int:
-        row = ItemRow(
-            title=item.title,
-            summary=item.summary,
-            body_text=item.body_text,
-            body_html=item.body_html,
-            language=item.language,
-            kind=item.kind,
-            publisher=item.publisher,
-            url=item.canonical_url,
-            primary_source_id=item.source_id,
-            primary_url_key=item.story_keys[0],
-            guid=item.guid,
-            published_at=item.published,
-            published_has_time=item.published_has_time,
-            first_seen_at=now,
-            updated_at=now,
-            sort_at=sort_moment(item, now),
-            content_hash=item.content_hash,
-            grant=dict(item.grant) if item.grant else None,
-        )
+        row = new_row(item, now)
         self.session.add(row)
         self.session.flush()
         return _id(row)
 
     def _update(self, item_id: int, item: Item, now: datetime) -> None:
         row = self.session.get_one(ItemRow, item_id)
-        row.title = item.title
-        row.summary = item.summary
-        row.body_text = item.body_text
-        row.body_html = item.body_html
-        row.kind = item.kind or row.kind
-        if item.published is not None:
-            row.published_at = item.published
-            row.published_has_time = item.published_has_time
-            row.sort_at = sort_moment(item, row.first_seen_at)
-        row.content_hash = item.content_hash
-        row.grant = dict(item.grant) if item.grant else row.grant
-        row.updated_at = now
-        row.edits += 1
+        apply_edit(row, item, now)
         self.session.add(row)
 
     def _add_keys(self, item_id: int, keys: Iterable[str]) -> None:
@@ -146,20 +121,65 @@ class ItemStore:
             )
         ).first()
         if sighting is None:
-            sighting = Sighting(
-                item_id=item_id,
-                source_id=item.source_id,
-                url=item.canonical_url,
-                url_key=url_key,
-                list_name=item.list_name,
-                first_seen_at=now,
-                last_seen_at=now,
-            )
-            self.session.add(sighting)
+            self.session.add(new_sighting(item_id, item, now))
             return True
         sighting.last_seen_at = now
         self.session.add(sighting)
         return False
+
+
+def new_row(item: Item, now: datetime) -> ItemRow:
+    """The row of a story seen for the first time."""
+    return ItemRow(
+        title=item.title,
+        summary=item.summary,
+        body_text=item.body_text,
+        body_html=item.body_html,
+        language=item.language,
+        kind=item.kind,
+        publisher=item.publisher,
+        url=item.canonical_url,
+        primary_source_id=item.source_id,
+        primary_url_key=item.story_keys[0],
+        guid=item.guid,
+        published_at=item.published,
+        published_has_time=item.published_has_time,
+        first_seen_at=now,
+        updated_at=now,
+        sort_at=sort_moment(item, now),
+        content_hash=item.content_hash,
+        grant=dict(item.grant) if item.grant else None,
+    )
+
+
+def apply_edit(row: ItemRow, item: Item, now: datetime) -> None:
+    """``row`` as its source now writes it (the primary sighting's text changed)."""
+    row.title = item.title
+    row.summary = item.summary
+    row.body_text = item.body_text
+    row.body_html = item.body_html
+    row.kind = item.kind or row.kind
+    if item.published is not None:
+        row.published_at = item.published
+        row.published_has_time = item.published_has_time
+        row.sort_at = sort_moment(item, row.first_seen_at)
+    row.content_hash = item.content_hash
+    row.grant = dict(item.grant) if item.grant else row.grant
+    row.updated_at = now
+    row.edits += 1
+
+
+def new_sighting(item_id: int, item: Item, now: datetime) -> Sighting:
+    """The first sighting of ``item``'s URL in its source's list."""
+    return Sighting(
+        item_id=item_id,
+        source_id=item.source_id,
+        url=item.canonical_url,
+        url_key=item.story_keys[0],
+        list_name=item.list_name,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
 
 
 def sort_moment(item: Item, first_seen: datetime) -> datetime:
@@ -170,12 +190,14 @@ def sort_moment(item: Item, first_seen: datetime) -> datetime:
     return min(moment, first_seen)
 
 
-def _id(row: ItemRow) -> int:
-    assert row.id is not None
-    return row.id
+def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size`` (for ``IN (...)`` lists)."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
 
 
-def _stored_story(row: ItemRow, keys: frozenset[str]) -> StoredStory:
+def stored_story(row: ItemRow, keys: frozenset[str]) -> StoredStory:
+    """What :func:`~aggregator.normalize.dedupe.decide` needs to know of a stored story."""
     return StoredStory(
         item_id=_id(row),
         keys=keys,
@@ -185,3 +207,22 @@ def _stored_story(row: ItemRow, keys: frozenset[str]) -> StoredStory:
         primary_source_id=row.primary_source_id,
         primary_url_key=row.primary_url_key,
     )
+
+
+def _stored_text(row: ItemRow) -> StoredText:
+    return StoredText(
+        item_id=_id(row),
+        primary_source_id=row.primary_source_id,
+        title=row.title,
+        summary=row.summary,
+        body_text=row.body_text,
+        body_html=row.body_html,
+        published_at=row.published_at,
+        published_has_time=row.published_has_time,
+        kind=row.kind,
+    )
+
+
+def _id(row: ItemRow) -> int:
+    assert row.id is not None
+    return row.id

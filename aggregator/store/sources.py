@@ -11,6 +11,7 @@ from aggregator.health import Health, RunReport
 from aggregator.store.models import HttpValidator, SourceRun, SourceState
 
 _HEALTH_FIELDS = tuple(f.name for f in fields(Health))
+URL_CHARS, ETAG_CHARS, LAST_MODIFIED_CHARS = 1024, 255, 64  # models/ingest.py HttpValidator
 
 
 class SourceStore:
@@ -91,6 +92,13 @@ class SourceStore:
     def save_validators(
         self, source_id: str, url: str, etag: str | None, last_modified: str | None, now: datetime
     ) -> None:
+        """Remember a page's validators; a value wider than its column (no real server sends
+        one) is dropped, so the next pass simply fetches that page in full."""
+        etag = etag if etag is None or len(etag) <= ETAG_CHARS else None
+        if last_modified is not None and len(last_modified) > LAST_MODIFIED_CHARS:
+            last_modified = None
+        if len(url) > URL_CHARS or (etag is None and last_modified is None):
+            return
         row = self.session.get(HttpValidator, (source_id, url))
         if row is None:
             row = HttpValidator(source_id=source_id, url=url, updated_at=now)

@@ -12,12 +12,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from aggregator.store import audit, versions
+from aggregator.store.db import transaction_memo
+from aggregator.store.items import chunked
 from aggregator.store.models import ItemTag, RuleRow, TagOverride, TagRow
 from aggregator.types import TagAssignment, TagKind, TagOrigin
 
+_KINDS = "tags.kinds"
+_UNTAGGED = "tags.untagged"
 _ORIGIN_RANK = {TagOrigin.ADMIN.value: 3, TagOrigin.SOURCE.value: 2, TagOrigin.RULE.value: 1}
 
 
@@ -61,7 +66,11 @@ class TagStore:
     # --- taxonomy ----------------------------------------------------------------------
 
     def kinds(self) -> dict[str, TagKind]:
-        return {row.id: TagKind(row.kind) for row in self.session.exec(select(TagRow))}
+        """Every tag's kind (read once per transaction: tags change only through this class)."""
+        memo = transaction_memo(self.session)
+        if _KINDS not in memo:
+            memo[_KINDS] = {row.id: TagKind(row.kind) for row in self.session.exec(select(TagRow))}
+        return dict(memo[_KINDS])
 
     def taxonomy(self, *, active_only: bool = True) -> list[TagRow]:
         query = select(TagRow).order_by(col(TagRow.kind), col(TagRow.position), col(TagRow.id))
@@ -71,15 +80,19 @@ class TagStore:
 
     def seed_taxonomy(self, tags: Iterable[Mapping[str, Any]], now: datetime) -> int:
         """Insert configured tags the database lacks; admins' edits to existing ones stay."""
+        transaction_memo(self.session).pop(_KINDS, None)
         added = 0
         for position, data in enumerate(tags):
             if self.session.get(TagRow, data["id"]) is None:
                 self.session.add(TagRow(**{**data, "position": position, "updated_at": now}))
                 added += 1
         self.session.flush()
+        if added:
+            versions.bump(self.session, now)  # feed titles and categories show tag labels
         return added
 
     def save_tag(self, data: Mapping[str, Any], actor: str, now: datetime) -> None:
+        transaction_memo(self.session).pop(_KINDS, None)
         row = self.session.get(TagRow, data["id"])
         before = row.model_dump(exclude={"updated_at"}) if row else None
         row = row or TagRow(**{**data, "updated_at": now})
@@ -87,6 +100,7 @@ class TagStore:
             setattr(row, key, value)
         row.updated_at = now
         self.session.add(row)
+        versions.bump(self.session, now)  # feed titles and categories show tag labels
         after = row.model_dump(exclude={"updated_at"})
         audit.record(
             self.session,
@@ -161,16 +175,18 @@ class TagStore:
 
     def overrides(self, item_ids: Iterable[int]) -> dict[int, list[TagOverride]]:
         found: dict[int, list[TagOverride]] = defaultdict(list)
-        query = select(TagOverride).where(col(TagOverride.item_id).in_(list(item_ids)))
-        for row in self.session.exec(query):
-            found[row.item_id].append(row)
+        for chunk in chunked(list(item_ids)):
+            query = select(TagOverride).where(col(TagOverride.item_id).in_(chunk))
+            for row in self.session.exec(query):
+                found[row.item_id].append(row)
         return found
 
     def item_tags(self, item_ids: Iterable[int]) -> dict[int, list[ItemTag]]:
         found: dict[int, list[ItemTag]] = defaultdict(list)
-        query = select(ItemTag).where(col(ItemTag.item_id).in_(list(item_ids)))
-        for row in self.session.exec(query.order_by(col(ItemTag.kind), col(ItemTag.tag_id))):
-            found[row.item_id].append(row)
+        for chunk in chunked(list(item_ids)):
+            query = select(ItemTag).where(col(ItemTag.item_id).in_(chunk))
+            for row in self.session.exec(query.order_by(col(ItemTag.kind), col(ItemTag.tag_id))):
+                found[row.item_id].append(row)
         return found
 
     def apply(
@@ -182,25 +198,47 @@ class TagStore:
         kinds: Mapping[str, TagKind] | None = None,
     ) -> bool:
         """Store ``computed`` merged with the item's overrides; True when the tags changed."""
+        return bool(self.apply_many({item_id: computed}, now, kinds=kinds))
+
+    def apply_many(
+        self,
+        computed: Mapping[int, Sequence[TagAssignment]],
+        now: datetime,
+        *,
+        kinds: Mapping[str, TagKind] | None = None,
+    ) -> set[int]:
+        """:meth:`apply` for many stories with a few queries; the ids whose tags changed."""
         kinds = kinds if kinds is not None else self.kinds()
-        wanted = merge(computed, self.overrides([item_id]).get(item_id, []), kinds)
-        current = {row.tag_id: row for row in self.item_tags([item_id]).get(item_id, [])}
-        if _same(current, wanted):
-            return False
-        self.session.exec(delete(ItemTag).where(col(ItemTag.item_id) == item_id))
-        for tag_id, (kind, origin, reasons) in sorted(wanted.items()):
-            self.session.add(
-                ItemTag(
-                    item_id=item_id,
-                    tag_id=tag_id,
-                    kind=kind.value,
-                    origin=origin,
-                    reasons=reasons,
-                    tagged_at=now,
-                )
-            )
-        versions.bump(self.session, now)
-        return True
+        known = self._known_untagged(computed)
+        unknown = [item_id for item_id in computed if item_id not in known]
+        overrides, current_rows = self.overrides(unknown), self.item_tags(unknown)
+        changed: set[int] = set()
+        retagged: list[int] = []
+        rows: list[dict[str, Any]] = []
+        for item_id, assignments in computed.items():
+            wanted = merge(assignments, overrides.get(item_id, []), kinds)
+            current = {row.tag_id: row for row in current_rows.get(item_id, [])}
+            if _same(current, wanted):
+                continue
+            changed.add(item_id)
+            if current:
+                retagged.append(item_id)
+            rows += _tag_rows(item_id, wanted, now)
+        for chunk in chunked(retagged):
+            self.session.exec(delete(ItemTag).where(col(ItemTag.item_id).in_(chunk)))
+        if rows:
+            self.session.execute(insert(ItemTag), rows)
+        if changed:
+            versions.bump(self.session, now)
+        return changed
+
+    def _known_untagged(self, item_ids: Iterable[int]) -> set[int]:
+        """Which of ``item_ids`` were inserted in this transaction and not tagged since (they
+        have neither tags nor overrides, so there is nothing to read); forgets them."""
+        fresh: set[int] = transaction_memo(self.session).get(_UNTAGGED, set())
+        known = fresh.intersection(item_ids)
+        fresh.difference_update(known)
+        return known
 
     def set_override(
         self, item_id: int, tag_id: str, action: str, admin: str, now: datetime, note: str = ""
@@ -208,6 +246,7 @@ class TagStore:
         """Record an admin's add/remove of one tag on one story (applied by the caller)."""
         if action not in ("add", "remove"):
             raise ValueError(f"override action must be add or remove, not {action!r}")
+        self._known_untagged([item_id])
         row = self.session.get(TagOverride, (item_id, tag_id))
         before = {"action": row.action, "admin": row.admin, "note": row.note} if row else None
         row = row or TagOverride(item_id=item_id, tag_id=tag_id, action=action, admin=admin, at=now)
@@ -242,6 +281,28 @@ class TagStore:
         self.session.delete(row)
         self.session.flush()
         return True
+
+
+def mark_untagged(session: Session, item_ids: Iterable[int]) -> None:
+    """Tell :meth:`TagStore.apply` that these stories were just inserted in this transaction,
+    so they have no tags or overrides to read yet."""
+    transaction_memo(session).setdefault(_UNTAGGED, set()).update(item_ids)
+
+
+def _tag_rows(
+    item_id: int, wanted: Mapping[str, tuple[TagKind, str, list[dict[str, Any]]]], now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "item_id": item_id,
+            "tag_id": tag_id,
+            "kind": kind.value,
+            "origin": origin,
+            "reasons": reasons,
+            "tagged_at": now,
+        }
+        for tag_id, (kind, origin, reasons) in sorted(wanted.items())
+    ]
 
 
 def _rule_row(definition: Mapping[str, Any], position: int, now: datetime, actor: str) -> RuleRow:

@@ -26,6 +26,7 @@ from aggregator.types import TagAssignment, TagKind, TagOrigin
 from aggregator.web.feedcache import FeedService, VersionWatch
 from aggregator.web.routes.feeds import accepts_gzip
 from tests.feeds.stories import BASE_URL, NOW, Story, add_story, by_key
+from tests.support.loops import run_coroutine
 
 
 def links(client: TestClient, url: str) -> set[str]:
@@ -393,7 +394,7 @@ def test_a_crowd_on_a_cold_feed_starts_one_build(runtime: Runtime, client: TestC
         assert {answer.status_code for answer in answers} == {200}
         return {answer.content for answer in answers}
 
-    assert len(asyncio.run(crowd())) == 1
+    assert len(run_coroutine(crowd)) == 1
     assert service.builder.builds == 1
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from aggregator.web.feedcache import SingleFlight
+from tests.support.loops import run_coroutine
 
 
 def test_concurrent_callers_share_one_build() -> None:
@@ -19,7 +20,7 @@ def test_concurrent_callers_share_one_build() -> None:
         flight = SingleFlight()
         return await asyncio.gather(*(flight.run("feed", job) for _ in range(20)))
 
-    assert asyncio.run(crowd()) == [42] * 20
+    assert run_coroutine(crowd) == [42] * 20
     assert len(builds) == 1
 
 
@@ -38,5 +39,5 @@ def test_result_is_stored_before_the_flight_is_forgotten() -> None:
         inner.add_done_callback(lambda _t: seen_when_forgotten.append(dict(cache)))
         assert await task == 7
 
-    asyncio.run(scenario())
+    run_coroutine(scenario)
     assert seen_when_forgotten == [{"feed": 7}]

@@ -44,7 +44,8 @@ def test_all_entry_with_alternatives_needs_one_of_them(make_tagger: MakeTagger) 
     tagger = make_tagger(EVENT_RULE)
 
     def tags(title: str) -> list[str]:
-        return summarise(tagger.tag(TextItem(title=title)))["topics"]
+        topics: list[str] = summarise(tagger.tag(TextItem(title=title)))["topics"]
+        return topics
 
     assert tags("Kotoutumisen webinaari 5.3.") == ["events"]
     assert tags("Pakolaisten vastaanoton tapahtuma") == ["events"]
