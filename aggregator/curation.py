@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from aggregator.clock import Clock, SystemClock
 from aggregator.normalize.dedupe import Outcome
+from aggregator.pipeline import Batched, Enricher, Enrichment
 from aggregator.store import versions
 from aggregator.store.models import ItemRow, Sighting
 from aggregator.store.tags import TagStore
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 RULES_VERSION = "rules"
 BATCH = 500
+TAGGED_OUTCOMES = frozenset({Outcome.NEW, Outcome.UPDATED, Outcome.ALSO_SEEN})
 
 
 # --- seeding and building ----------------------------------------------------------------------
@@ -151,9 +153,24 @@ def _sources_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[str
 
 def tag_story(session: Session, tagger: Tagger, item_id: int, now: datetime) -> bool:
     """(Re)tag one stored story; True when its stored tags changed."""
-    row = session.get_one(ItemRow, item_id)
-    sources = _sources_of(session, [item_id]).get(item_id, [row.primary_source_id])
-    return TagStore(session).apply(item_id, computed_tags(tagger, row, sources), now)
+    return bool(tag_stories(session, tagger, [item_id], now))
+
+
+def tag_stories(
+    session: Session, tagger: Tagger, item_ids: Sequence[int], now: datetime
+) -> set[int]:
+    """(Re)tag stored stories with a few queries for all of them; the ids whose tags changed."""
+    ids = list(dict.fromkeys(item_ids))
+    rows = [session.get_one(ItemRow, item_id) for item_id in ids]
+    sources: dict[int, list[str]] = {}
+    for start in range(0, len(ids), BATCH):
+        sources.update(_sources_of(session, ids[start : start + BATCH]))
+    computed = {
+        row.id: computed_tags(tagger, row, sources.get(row.id, [row.primary_source_id]))
+        for row in rows
+        if row.id is not None
+    }
+    return TagStore(session).apply_many(computed, now)
 
 
 def _batches(session: Session, since: datetime | None) -> Iterator[list[ItemRow]]:
@@ -261,6 +278,9 @@ class TaggerProvider:
         self._tagger: Tagger | None = None
         self._version: int | None = None
         self.clock = clock or SystemClock()
+        # The pipeline hands a whole stored batch to ``enricher.many``; called as a plain
+        # enricher it tags one story.
+        self.enricher: Enricher = Batched(self._enrich_one, self.enrich_many)
 
     @property
     def morphology(self) -> Morphology:
@@ -280,13 +300,20 @@ class TaggerProvider:
         with self._lock:
             return tag_story(session, self.tagger(session), item_id, now)
 
-    def enricher(
+    def _enrich_one(
         self, session: Session, item_id: int, item: Item, outcome: Outcome, now: datetime
     ) -> None:
         """Pipeline hook: tag new and edited stories, and stories a new source also carries."""
         del item
-        if outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.ALSO_SEEN):
+        if outcome in TAGGED_OUTCOMES:
             self.tag_story(session, item_id, now)
+
+    def enrich_many(self, session: Session, stories: Sequence[Enrichment], now: datetime) -> None:
+        """The same for a whole stored batch at once (a few queries for all of them)."""
+        ids = [story.item_id for story in stories if story.outcome in TAGGED_OUTCOMES]
+        if ids:
+            with self._lock:
+                tag_stories(session, self.tagger(session), ids, now)
 
 
 def rules_changed(session: Session, now: datetime) -> None:

@@ -8,6 +8,7 @@ records; tagging stores audiences and topics with their reasons. Both are pure d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -15,8 +16,8 @@ from sqlmodel import Session
 from aggregator.clock import helsinki_date
 from aggregator.grants.extract import extract_grant
 from aggregator.normalize.dedupe import Outcome
-from aggregator.pipeline import Enricher
-from aggregator.store.grants import GrantStore
+from aggregator.pipeline import Batched, Enricher, Enrichment
+from aggregator.store.grants import CallSighting, GrantStore
 from aggregator.types import GrantFields, Item
 
 
@@ -62,5 +63,31 @@ def record_grant_call(
     )
 
 
+def record_grant_calls(session: Session, stories: Sequence[Enrichment], now: datetime) -> None:
+    """:func:`record_grant_call` for a whole stored batch, with a few statements for all."""
+    sightings = []
+    for story in stories:
+        if story.outcome not in (Outcome.NEW, Outcome.UPDATED):
+            continue
+        fields = grant_fields(story.item)
+        if fields.is_call:
+            item = story.item
+            sightings.append(
+                CallSighting(
+                    fields,
+                    story.item_id,
+                    item.title,
+                    item.canonical_url,
+                    item.language,
+                    publication(item),
+                )
+            )
+    GrantStore(session).record_many(sightings, now)
+
+
+GRANT_CALLS: Enricher = Batched(record_grant_call, record_grant_calls)
+"""The grant-call enricher the pipeline uses (batch-aware)."""
+
+
 def default_enrichers() -> list[Enricher]:
-    return [record_grant_call]
+    return [GRANT_CALLS]

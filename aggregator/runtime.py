@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock, SystemClock
 from aggregator.curation import TaggerProvider, seed_tagging
-from aggregator.enrich import record_grant_call
+from aggregator.enrich import GRANT_CALLS
 from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Enricher, Services
@@ -55,7 +55,7 @@ class Runtime:
 
     def default_enrichers(self) -> list[Enricher]:
         """What every new or edited story goes through: grant-call records, then tags."""
-        return [record_grant_call, self.tagger_provider.enricher]
+        return [GRANT_CALLS, self.tagger_provider.enricher]
 
     @cached_property
     def configured_sources(self) -> list[SourceConfig]:

@@ -13,7 +13,7 @@ What is timed is the pipeline itself, :func:`aggregator.pipeline.run_source`, pe
 500 items (one transaction each, as a crawl pass stores a source): fetch (an in-memory fetcher
 standing in for HTTP, with ETags, so validators are read and saved), parse, the stored-text
 look-up that decides article fetches, normalise, dedupe, the enrichers the service runs (grant
-calls via :func:`aggregator.enrich.record_grant_call`, tags via
+calls via :func:`aggregator.enrich.GRANT_CALLS`, tags via
 :class:`aggregator.curation.TaggerProvider` over the database rules seeded by
 :func:`aggregator.curation.seed_tagging`), health and run records. "Parse only" is
 :func:`aggregator.pipeline.crawl_source` over the same runs, measured just before. The tagger is
@@ -58,7 +58,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.clock import FixedClock
 from aggregator.curation import TaggerProvider, seed_tagging
-from aggregator.enrich import record_grant_call
+from aggregator.enrich import GRANT_CALLS
 from aggregator.fetch import Fetcher
 from aggregator.health import RunStatus
 from aggregator.normalize.urls import canonical_url
@@ -360,7 +360,7 @@ def ingest(workload: Workload, database_url: str) -> dict[str, Any]:
             engine=engine,
             fetcher=cast(Fetcher, MemoryFetcher(workload.pages)),
             clock=clock,
-            enrichers=[record_grant_call, provider.enricher],
+            enrichers=[GRANT_CALLS, provider.enricher],
         )
         with PeakRSS() as peak:
             start, cpu_start = time.perf_counter(), time.process_time()

@@ -128,13 +128,24 @@ class Verdict:
     evidence: str
 
 
-def announces_call(doc: Document, *, has_call_dates: bool, rolling: bool) -> Verdict:
-    """Decide whether ``doc`` announces a call (see the module docstring)."""
+def refused_without_dates(doc: Document) -> Verdict | None:
+    """Steps 1 and 2, which need no dates: a refusal, or None when dates must decide.
+
+    Most news items stop here, so the extractor asks this before it scans any date.
+    """
     title = doc.title
     if any(pattern.search(title) for pattern in (AWARDED, TITLE_AWARDED, RESULTS)):
         return Verdict(False, f"title reports results: {snippet(title)}")
     if not CALL_TERMS.search(doc.text):
         return Verdict(False, "speaks of no application or grant")
+    return None
+
+
+def announces_call(doc: Document, *, has_call_dates: bool, rolling: bool) -> Verdict:
+    """Decide whether ``doc`` announces a call (see the module docstring)."""
+    refusal = refused_without_dates(doc)
+    if refusal is not None:
+        return refusal
     if not has_call_dates and not rolling:
         return Verdict(False, "no date of a call and not a rolling call")
     results = count(AWARDED, doc.text) + count(RESULTS, doc.text)

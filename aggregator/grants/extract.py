@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from aggregator.clock import helsinki_date
 from aggregator.grants.amounts import call_amount
-from aggregator.grants.announcement import announces_call
+from aggregator.grants.announcement import announces_call, refused_without_dates
 from aggregator.grants.dates import CallPeriod, call_period
 from aggregator.grants.eligibility import eligible_applicants
 from aggregator.grants.parties import (
@@ -63,8 +63,11 @@ def extract_grant(
     pipeline can pass what it has, but no rule uses it: the text and ``structured`` decide.
     """
     doc = document(title or "", body or "")
-    day = _publication_day(published)
     given = read_structured(structured)
+    refusal = None if given.any else refused_without_dates(doc)
+    if refusal is not None:  # decided without scanning a single date
+        return GrantFields(is_call=False, evidence={"is_call": refusal.evidence})
+    day = _publication_day(published)
     period = _merge_period(call_period(doc, day), given)
     found_rolling = Found("yes", "structured") if given.rolling else rolling(doc)
     verdict = announces_call(

@@ -12,6 +12,8 @@ and :func:`fields_of` turns them back into dates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -101,62 +103,71 @@ class GrantStore:
 
         Returns the call's id and whether this sighting changed its deadline.
         """
-        key = bounded_key(call_key(fields, title, published=published), CALL_KEY_CHARS)
-        row = self.session.exec(select(GrantCallRow).where(GrantCallRow.call_key == key)).first()
-        row = row or self._twin(fields)
-        changed = False
-        created = row is None
-        if row is None:
-            row = GrantCallRow(
-                call_key=key,
-                title=title,
-                url=url,
-                language=language,
-                first_item_id=item_id,
-                first_seen_at=now,
-                updated_at=now,
-            )
-            _write_fields(row, fields)
-        else:
-            old_closing = row.closes_at
-            merged, changed = merge(fields_of(row), fields)
-            _write_fields(row, merged)
-            row.updated_at = now
-            if changed:
-                row.deadline_changed_at = now
-                row.previous_closes_at = old_closing
-        self.session.add(row)
+        sighting = CallSighting(fields, item_id, title, url, language, published)
+        return self.record_many([sighting], now)[0]
+
+    def record_many(
+        self, sightings: Sequence[CallSighting], now: datetime
+    ) -> list[tuple[int, bool]]:
+        """:meth:`record` for many sightings with a few statements for all of them.
+
+        Decided in order, as one ``record`` after another would: a later sighting of the same
+        call (same key, or a twin) in the batch updates the record an earlier one created.
+        """
+        if not sightings:
+            return []
+        keys = [
+            bounded_key(call_key(s.fields, s.title, published=s.published), CALL_KEY_CHARS)
+            for s in sightings
+        ]
+        by_key = self._rows_by_key(keys)
+        twins = self._twin_candidates([s.fields for s in sightings])
+        decided: list[tuple[GrantCallRow, bool, bool]] = []
+        for sighting, key in zip(sightings, keys, strict=True):
+            row = by_key.get(key) or _twin_in(twins, sighting.fields)
+            created = row is None
+            row, changed = _merged_row(row, key, sighting, now)
+            by_key.setdefault(key, row)
+            if created:
+                twins.append(row)
+            self.session.add(row)
+            decided.append((row, changed, created))
         self.session.flush()
-        assert row.id is not None
-        if created:  # a call inserted just now has no links to look for
-            self.session.add(ItemGrantLink(item_id=item_id, grant_call_id=row.id))
-        else:
-            self._link(item_id, row.id)
+        self._link_all(sightings, decided)
         versions.bump(self.session, now)
-        return row.id, changed
+        return [(_row_id(row), changed) for row, changed, _ in decided]
 
-    def _twin(self, fields: GrantFields) -> GrantCallRow | None:
-        """The same call under another identity: a grant-portal record (keyed by case number)
-        and a news text about it (keyed by programme and dates) meet here. Same programme,
-        the same deadline to the minute, and no contradicting amount or funder."""
-        closes, has_time = _closing(fields.closes_at)
-        if closes is None or not has_time or fields.programme is None:
-            return None
+    def _rows_by_key(self, keys: Sequence[str]) -> dict[str, GrantCallRow]:
+        query = select(GrantCallRow).where(col(GrantCallRow.call_key).in_(set(keys)))
+        return {row.call_key: row for row in self.session.exec(query)}
+
+    def _twin_candidates(self, fields: Sequence[GrantFields]) -> list[GrantCallRow]:
+        """Stored calls that could be the twin of one of ``fields`` (see :func:`_twin_in`)."""
+        slots = {slot for f in fields if (slot := _twin_slot(f)) is not None}
+        if not slots:
+            return []
         query = select(GrantCallRow).where(
-            GrantCallRow.closes_at == closes,
+            col(GrantCallRow.closes_at).in_({closes for closes, _ in slots}),
             col(GrantCallRow.closes_has_time).is_(True),
-            GrantCallRow.programme == fields.programme,
+            col(GrantCallRow.programme).in_({programme for _, programme in slots}),
         )
-        for row in self.session.exec(query):
-            if _compatible(row.amount_eur, fields.amount_eur) and _compatible(
-                row.funder, fields.funder
-            ):
-                return row
-        return None
+        return list(self.session.exec(query))
 
-    def _link(self, item_id: int, call_id: int) -> None:
-        if self.session.get(ItemGrantLink, (item_id, call_id)) is None:
-            self.session.add(ItemGrantLink(item_id=item_id, grant_call_id=call_id))
+    def _link_all(
+        self,
+        sightings: Sequence[CallSighting],
+        decided: Sequence[tuple[GrantCallRow, bool, bool]],
+    ) -> None:
+        existing = self._existing_links([s.item_id for s in sightings])
+        for sighting, (row, _, _) in zip(sightings, decided, strict=True):
+            pair = (sighting.item_id, _row_id(row))
+            if pair not in existing:
+                existing.add(pair)
+                self.session.add(ItemGrantLink(item_id=pair[0], grant_call_id=pair[1]))
+
+    def _existing_links(self, item_ids: Sequence[int]) -> set[tuple[int, int]]:
+        query = select(ItemGrantLink).where(col(ItemGrantLink.item_id).in_(set(item_ids)))
+        return {(link.item_id, link.grant_call_id) for link in self.session.exec(query)}
 
     def calls(
         self,
@@ -209,6 +220,75 @@ class GrantStore:
 def _fit(value: str | None, limit: int) -> str | None:
     """A text for a column of ``limit`` characters (a hostile API may send any length)."""
     return value if value is None or len(value) <= limit else value[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class CallSighting:
+    """One news item's view of a call, to be recorded."""
+
+    fields: GrantFields
+    item_id: int
+    title: str
+    url: str
+    language: str
+    published: date | datetime | None
+
+
+def _twin_slot(fields: GrantFields) -> tuple[datetime, str] | None:
+    """(deadline, programme) when ``fields`` can have a twin: a deadline with a time."""
+    closes, has_time = _closing(fields.closes_at)
+    if closes is None or not has_time or fields.programme is None:
+        return None
+    return closes, fields.programme
+
+
+def _twin_in(candidates: Sequence[GrantCallRow], fields: GrantFields) -> GrantCallRow | None:
+    """The same call under another identity: a grant-portal record (keyed by case number)
+    and a news text about it (keyed by programme and dates) meet here. Same programme, the same
+    deadline to the minute, and no contradicting amount or funder."""
+    slot = _twin_slot(fields)
+    if slot is None:
+        return None
+    for row in candidates:
+        same_slot = row.closes_has_time and (row.closes_at, row.programme) == slot
+        if (
+            same_slot
+            and _compatible(row.amount_eur, fields.amount_eur)
+            and _compatible(row.funder, fields.funder)
+        ):
+            return row
+    return None
+
+
+def _merged_row(
+    row: GrantCallRow | None, key: str, sighting: CallSighting, now: datetime
+) -> tuple[GrantCallRow, bool]:
+    """The new record for a first sighting, or ``row`` with the sighting folded in."""
+    if row is None:
+        row = GrantCallRow(
+            call_key=key,
+            title=sighting.title,
+            url=sighting.url,
+            language=sighting.language,
+            first_item_id=sighting.item_id,
+            first_seen_at=now,
+            updated_at=now,
+        )
+        _write_fields(row, sighting.fields)
+        return row, False
+    old_closing = row.closes_at
+    merged, changed = merge(fields_of(row), sighting.fields)
+    _write_fields(row, merged)
+    row.updated_at = now
+    if changed:
+        row.deadline_changed_at = now
+        row.previous_closes_at = old_closing
+    return row, changed
+
+
+def _row_id(row: GrantCallRow) -> int:
+    assert row.id is not None
+    return row.id
 
 
 def _compatible(stored: object, seen: object) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine, select
 
 from aggregator.curation import TaggerProvider, seed_tagging
-from aggregator.enrich import record_grant_call
+from aggregator.enrich import GRANT_CALLS
 from aggregator.fetch import Fetcher
 from aggregator.health import RunReport, RunStatus
 from aggregator.mirror import MirrorServer, Route
@@ -82,7 +82,7 @@ class Crawler:
             runtime = Runtime(self.harness.settings(mirror.url), clock=self.harness.clock)
             runtime.__dict__["engine"] = self.engine  # the cached_property, set to ours
             provider = TaggerProvider(CONFIG, morphology(), self.harness.clock)
-            runtime.enrichers = [record_grant_call, provider.enricher, *self.enrichers]
+            runtime.enrichers = [GRANT_CALLS, provider.enricher, *self.enrichers]
             chosen = [sources_by_id()[source_id] for source_id in PASS]
             with runtime.fetcher() as real:
                 fetcher = FaultyFetcher(real, chosen[1].urls[0], fault or (lambda: None))

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from aggregator.clock import FixedClock
 from aggregator.curation import TaggerProvider, seed_tagging
-from aggregator.enrich import record_grant_call
+from aggregator.enrich import GRANT_CALLS
 from aggregator.health import RunReport
 from aggregator.mirror import MirrorServer
 from aggregator.mirror.manifest import Route
@@ -96,9 +96,7 @@ class Harness:
             runtime = Runtime(self.settings(mirror.url), clock=self.clock)
             provider = TaggerProvider(CONFIG, morphology(), self.clock)
             runtime.enrichers = (
-                self.enrichers
-                if self.enrichers is not None
-                else [record_grant_call, provider.enricher]
+                self.enrichers if self.enrichers is not None else [GRANT_CALLS, provider.enricher]
             )
             chosen = [s for s in runtime.sources() if source_ids is None or s.id in source_ids]
             with runtime.fetcher() as fetcher:

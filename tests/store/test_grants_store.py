@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -214,3 +215,110 @@ def test_calls_without_any_audience_are_left_out_by_default(engine: Engine) -> N
         everything = GrantStore(session).calls(relevant_only=False)
     assert [c.item_ids for c in relevant] == [(tagged,)]
     assert len(everything) == 2
+
+
+def _snapshot(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[int, int]]]:
+    with session_scope(engine) as session:
+        calls = [
+            (
+                c.call_key,
+                c.closes_at,
+                c.amount_eur,
+                c.reference,
+                c.previous_closes_at,
+                c.first_item_id,
+            )
+            for c in session.exec(select(GrantCallRow).order_by(GrantCallRow.id))  # type: ignore[arg-type]
+        ]
+        links = sorted(
+            (link.item_id, link.grant_call_id) for link in session.exec(select(ItemGrantLink))
+        )
+    return calls, links
+
+
+def test_one_batch_decides_exactly_like_one_sighting_after_another(
+    engine: Engine, database_url: str
+) -> None:
+    from aggregator.enrich import grant_fields, publication
+    from aggregator.normalize.item import normalize_item
+    from aggregator.store.db import create_all, make_engine
+    from aggregator.store.grants import CallSighting
+
+    extended = CALL_TEXT.replace("29.1.2027 klo 16.15", "12.2.2027 klo 16.15")
+    portal = RawItem(
+        source_id="haeavustuksia",
+        url="https://www.haeavustuksia.fi/fi/haku/VN%2F24517%2F2026",
+        title="Kotoutumista edistävien järjestöjen erityisavustus 2027",
+        grant={
+            "reference": "VN/24517/2026",
+            "opens_at": "2026-11-02T06:00:00+00:00",
+            "closes_at": "2027-01-15T14:15:00+00:00",
+            "organisation": "Työ- ja elinkeinoministeriö",
+        },
+    )
+    news = raw(
+        "https://kotoutuminen.fi/-/jarjestot",
+        "Järjestöjen erityisavustus haettavissa",
+        "Työ- ja elinkeinoministeriö julistaa haettavaksi erityisavustuksen. Hakuaika 2.11.2026 klo 8.00 – 15.1.2027 klo 16.15. Haettavissa on 1,2 miljoonaa euroa.",
+    )
+    raws = [
+        raw("https://eusa-rahastot2021.fi/-/a", "AMIF-rahaston haku talvi 2026–2027", CALL_TEXT),
+        portal,
+        raw("https://kotoutuminen.fi/-/b", "AMIF-rahaston hakuaikaa jatketaan", extended),
+        news,
+        raw(
+            "https://kotoutuminen.fi/-/c", "AMIF-rahaston haku talvi 2026–2027 muistutus", CALL_TEXT
+        ),
+    ]
+    items = [normalize_item(r) for r in raws]
+
+    def store_all(target: Engine) -> list[int]:
+        with session_scope(target) as session:
+            return [ItemStore(session).save(item, Decision(Outcome.NEW), NOW)[0] for item in items]
+
+    one_by_one_ids = store_all(engine)
+    with session_scope(engine) as session:
+        store = GrantStore(session)
+        for item_id, item in zip(one_by_one_ids, items, strict=True):
+            store.record(
+                grant_fields(item),
+                item_id=item_id,
+                title=item.title,
+                url=item.canonical_url,
+                language=item.language,
+                published=publication(item),
+                now=NOW,
+            )
+    expected = _snapshot(engine)
+
+    second_url = (
+        database_url.replace("test.sqlite3", "batch.sqlite3")
+        if database_url.startswith("sqlite")
+        else None
+    )
+    if second_url is None:  # PostgreSQL: empty the tables and store again in the same database
+        from tests.conftest import _truncate_all
+
+        _truncate_all(engine)
+        batch_engine = engine
+    else:
+        batch_engine = make_engine(second_url)
+        create_all(batch_engine)
+    batch_ids = store_all(batch_engine)
+    sightings = [
+        CallSighting(
+            grant_fields(item),
+            item_id,
+            item.title,
+            item.canonical_url,
+            item.language,
+            publication(item),
+        )
+        for item_id, item in zip(batch_ids, items, strict=True)
+    ]
+    with session_scope(batch_engine) as session:
+        GrantStore(session).record_many(sightings, NOW)
+    assert _snapshot(batch_engine) == expected
+    calls, links = expected
+    assert len(calls) == 2  # the AMIF call (three items, deadline extended) and the twin pair
+    assert len(links) == 5
