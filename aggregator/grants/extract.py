@@ -74,6 +74,7 @@ def extract_grant(
         doc,
         has_call_dates=bool(period.opens_at or period.closes_at),
         rolling=found_rolling.value is not None,
+        checked_without_dates=not given.any,
     )
     if not (verdict.is_call or given.any):
         return GrantFields(is_call=False, evidence={"is_call": verdict.evidence})

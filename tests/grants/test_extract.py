@@ -334,3 +334,23 @@ def test_published_may_be_a_datetime() -> None:
     published = datetime(2019, 3, 4, 23, 30, tzinfo=UTC)  # 5.3. in Helsinki
     fields = extract_grant("Haku käynnissä 29.3. asti", "", published=published, language="fi")
     assert fields.closes_at == date(2019, 3, 29)
+
+
+def test_call_stems_cover_every_call_term() -> None:
+    """The plain-substring prefilter never hides a match of the full expression."""
+    import re
+
+    from aggregator.grants.announcement import CALL_STEMS, CALL_TERMS, speaks_of_applying
+
+    branches = re.findall(r"\(\?:(.*?)\)(?:\||$)", CALL_TERMS.pattern)
+    assert len(branches) == 21
+    for branch in branches:
+        literal = branch.replace(r"\b", "")
+        assert any(stem in literal for stem in CALL_STEMS), branch
+    for text in (
+        "Hakuaika päättyy",
+        "Ansökningstiden",
+        "CALL for proposals",
+        "Lisätietoja antaa X",
+    ):
+        assert speaks_of_applying(text) == (CALL_TERMS.search(text) is not None)
