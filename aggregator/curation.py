@@ -161,10 +161,12 @@ def tag_stories(
 ) -> set[int]:
     """(Re)tag stored stories with a few queries for all of them; the ids whose tags changed."""
     ids = list(dict.fromkeys(item_ids))
-    rows = [session.get_one(ItemRow, item_id) for item_id in ids]
+    rows: list[ItemRow] = []
     sources: dict[int, list[str]] = {}
     for start in range(0, len(ids), BATCH):
-        sources.update(_sources_of(session, ids[start : start + BATCH]))
+        chunk = ids[start : start + BATCH]
+        rows += session.exec(select(ItemRow).where(col(ItemRow.id).in_(chunk)))
+        sources.update(_sources_of(session, chunk))
     computed = {
         row.id: computed_tags(tagger, row, sources.get(row.id, [row.primary_source_id]))
         for row in rows
