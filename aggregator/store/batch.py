@@ -19,12 +19,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from aggregator.normalize.dedupe import Decision, Outcome, StoredStory, decide
-from aggregator.store.items import apply_edit, chunked, new_row, stored_story
+from aggregator.store.items import apply_edit, chunked, edit_changes, new_values, stored_story
 from aggregator.store.models import ItemRow, Sighting, StoryKey
 from aggregator.store.tags import mark_untagged
 from aggregator.types import Item
@@ -55,7 +56,8 @@ class StoryBatch:
         self.now = now
         self._stories: dict[int, StoredStory] = {}
         self._by_key: dict[str, set[int]] = defaultdict(set)
-        self._rows: dict[int, ItemRow] = {}  # loaded and pending rows by (pending) id
+        # Loaded rows by id; stories new in this batch as column values by pending id.
+        self._rows: dict[int, ItemRow | dict[str, Any]] = {}
         self._sightings: dict[tuple[str, str], Sighting | None] = {}  # None: added by this batch
         self._new_keys: list[tuple[int, str]] = []
         self._new_sightings: list[tuple[int, Item]] = []
@@ -83,8 +85,9 @@ class StoryBatch:
                 self._rows[row.id] = row
             for key in self.session.exec(select(StoryKey).where(col(StoryKey.item_id).in_(chunk))):
                 all_keys[key.item_id].add(key.key)
-        for item_id, row in self._rows.items():
-            self._remember(stored_story(row, frozenset(all_keys[item_id])))
+        for item_id, loaded in self._rows.items():
+            assert isinstance(loaded, ItemRow)  # only stored rows are loaded
+            self._remember(stored_story(loaded, frozenset(all_keys[item_id])))
 
     def _load_sightings(self, items: Sequence[Item]) -> None:
         wanted = {(item.source_id, item.story_keys[0]) for item in items}
@@ -134,7 +137,7 @@ class StoryBatch:
     def _new_story(self, item: Item) -> int:
         item_id = PENDING_IDS + len(self._pending)
         self._pending.append(item_id)
-        self._rows[item_id] = new_row(item, self.now)
+        self._rows[item_id] = new_values(item, self.now)
         self._remember(
             StoredStory(
                 item_id=item_id,
@@ -149,7 +152,11 @@ class StoryBatch:
         return item_id
 
     def _edit(self, item_id: int, item: Item) -> None:
-        apply_edit(self._rows[item_id], item, self.now)
+        stored = self._rows[item_id]
+        if isinstance(stored, dict):
+            stored.update(edit_changes(item, self.now, stored))
+        else:
+            apply_edit(stored, item, self.now)
         story = self._stories[item_id]
         published = item.published if item.published is not None else story.published
         self._stories[item_id] = replace(story, published=published, content_hash=item.content_hash)
@@ -196,11 +203,14 @@ class StoryBatch:
         ]
 
     def _insert_stories(self) -> _RealIds:
-        rows = [self._rows[item_id] for item_id in self._pending]
-        if rows:
-            self.session.add_all(rows)
-            self.session.flush()  # one multi-row INSERT ... RETURNING id (insertmanyvalues)
-        ids = {pending: _row_id(row) for pending, row in zip(self._pending, rows, strict=True)}
+        values = [_values(self._rows[item_id]) for item_id in self._pending]
+        new_ids: list[int] = []
+        if values:
+            # One multi-row INSERT ... RETURNING id (insertmanyvalues), ids in input order;
+            # plain values, because building an ORM row per story cost more than storing it.
+            statement = insert(ItemRow).returning(col(ItemRow.id), sort_by_parameter_order=True)
+            new_ids = list(self.session.execute(statement, values).scalars())
+        ids = dict(zip(self._pending, new_ids, strict=True))
         mark_untagged(self.session, ids.values())
         return _RealIds(ids)
 
@@ -215,9 +225,9 @@ class _RealIds:
         return self._ids.get(item_id, item_id)
 
 
-def _row_id(row: ItemRow) -> int:
-    assert row.id is not None
-    return row.id
+def _values(pending: ItemRow | dict[str, Any]) -> dict[str, Any]:
+    assert isinstance(pending, dict), "a story new in this batch is held as column values"
+    return pending
 
 
 def _sighting_values(item_id: int, item: Item, now: datetime) -> dict[str, object]:

@@ -8,10 +8,10 @@ reads what it needs and writes what it was told. :class:`ItemStore` does it one 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -128,45 +128,62 @@ class ItemStore:
         return False
 
 
+def new_values(item: Item, now: datetime) -> dict[str, Any]:
+    """The column values of a story seen for the first time (for bulk inserts too)."""
+    return {
+        "title": item.title,
+        "summary": item.summary,
+        "body_text": item.body_text,
+        "body_html": item.body_html,
+        "language": item.language,
+        "kind": item.kind,
+        "publisher": item.publisher,
+        "url": item.canonical_url,
+        "primary_source_id": item.source_id,
+        "primary_url_key": item.story_keys[0],
+        "guid": item.guid,
+        "published_at": item.published,
+        "published_has_time": item.published_has_time,
+        "first_seen_at": now,
+        "updated_at": now,
+        "sort_at": sort_moment(item, now),
+        "content_hash": item.content_hash,
+        "grant": dict(item.grant) if item.grant else None,
+        "edits": 0,
+    }
+
+
 def new_row(item: Item, now: datetime) -> ItemRow:
     """The row of a story seen for the first time."""
-    return ItemRow(
-        title=item.title,
-        summary=item.summary,
-        body_text=item.body_text,
-        body_html=item.body_html,
-        language=item.language,
-        kind=item.kind,
-        publisher=item.publisher,
-        url=item.canonical_url,
-        primary_source_id=item.source_id,
-        primary_url_key=item.story_keys[0],
-        guid=item.guid,
-        published_at=item.published,
-        published_has_time=item.published_has_time,
-        first_seen_at=now,
-        updated_at=now,
-        sort_at=sort_moment(item, now),
-        content_hash=item.content_hash,
-        grant=dict(item.grant) if item.grant else None,
-    )
+    return ItemRow(**new_values(item, now))
+
+
+def edit_changes(item: Item, now: datetime, current: Mapping[str, Any]) -> dict[str, Any]:
+    """What changes in a story whose source edited it (the primary sighting's text changed);
+    ``current`` gives the stored ``kind``, ``first_seen_at``, ``grant`` and ``edits``."""
+    changes: dict[str, Any] = {
+        "title": item.title,
+        "summary": item.summary,
+        "body_text": item.body_text,
+        "body_html": item.body_html,
+        "kind": item.kind or current["kind"],
+        "content_hash": item.content_hash,
+        "grant": dict(item.grant) if item.grant else current["grant"],
+        "updated_at": now,
+        "edits": current["edits"] + 1,
+    }
+    if item.published is not None:
+        changes["published_at"] = item.published
+        changes["published_has_time"] = item.published_has_time
+        changes["sort_at"] = sort_moment(item, current["first_seen_at"])
+    return changes
 
 
 def apply_edit(row: ItemRow, item: Item, now: datetime) -> None:
-    """``row`` as its source now writes it (the primary sighting's text changed)."""
-    row.title = item.title
-    row.summary = item.summary
-    row.body_text = item.body_text
-    row.body_html = item.body_html
-    row.kind = item.kind or row.kind
-    if item.published is not None:
-        row.published_at = item.published
-        row.published_has_time = item.published_has_time
-        row.sort_at = sort_moment(item, row.first_seen_at)
-    row.content_hash = item.content_hash
-    row.grant = dict(item.grant) if item.grant else row.grant
-    row.updated_at = now
-    row.edits += 1
+    """``row`` as its source now writes it."""
+    current = {name: getattr(row, name) for name in ("kind", "first_seen_at", "grant", "edits")}
+    for name, value in edit_changes(item, now, current).items():
+        setattr(row, name, value)
 
 
 def new_sighting(item_id: int, item: Item, now: datetime) -> Sighting:
