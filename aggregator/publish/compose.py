@@ -65,7 +65,7 @@ class DigestComposer:
             last_sent = DeliveryLog(session).last_sent()
             starts = [window_start(s, now, last_sent.get(s.id)) for s in subscribers]
             stories = stories_first_seen(session, min(starts), now) if starts else []
-        return Materials(now, tags, StoryPool(stories), last_sent, StoryFragments(tags))
+        return Materials(now, tags, StoryPool(stories), last_sent, StoryFragments(tags, now))
 
     def delivered(
         self, subscribers: Sequence[SubscriberView], materials: Materials

@@ -27,9 +27,11 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from aggregator.display import format_date, format_datetime
+from aggregator.grants.lifecycle import days_left
 from aggregator.i18n import gettext, ngettext
 from aggregator.publish.message import Envelope, Rendered, Sender, build_message
 from aggregator.publish.tokens import SubscriberLinks
+from aggregator.store.grants import fields_of
 from aggregator.store.queries import GrantView, StoryView
 from aggregator.store.subscribers import Frequency, Preferences, SubscriberView
 from aggregator.templating import render
@@ -274,8 +276,9 @@ class StoryFragments:
     language, so 10,000 digests of 500 stories cost 1,500 story renders, not 500,000.
     Make one per run (stories may change between runs)."""
 
-    def __init__(self, tags: Mapping[str, TagInfo]) -> None:
+    def __init__(self, tags: Mapping[str, TagInfo], now: datetime) -> None:
         self.tags = tags
+        self.now = now  # for "days left": one run renders within one day
         self._html: dict[tuple[int, str], Markup] = {}
         self._text: dict[tuple[int, str], str] = {}
 
@@ -302,6 +305,8 @@ class StoryFragments:
             "url": safe_link(story.url),
             "topics": [self.label(tag_id, language) for tag_id in story.topics],
             "deadline": deadline_text(story.grant, language) if story.grant else "",
+            "days_left": _days_left(story.grant, self.now),
+            "deadline_changed": bool(story.grant and story.grant.deadline_changed_at),
         }
 
 
@@ -354,6 +359,14 @@ def _section(
 def safe_link(url: str) -> str:
     """``url`` when it is an http(s) address, else "" (a scraped link is never trusted)."""
     return url if urlsplit(url).scheme in ("http", "https") else ""
+
+
+def _days_left(call: GrantView | None, now: datetime) -> int | None:
+    """Whole Helsinki days until the deadline (0 = closes today), None without one or past it."""
+    if call is None or call.closes_at is None:
+        return None
+    left = days_left(fields_of(call), now)
+    return left if left is not None and left >= 0 else None
 
 
 def deadline_text(call: GrantView, language: str) -> str:

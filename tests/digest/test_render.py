@@ -77,7 +77,7 @@ def render(language: str, *, frequency: Frequency = Frequency.WEEKLY) -> EmailMe
     links = LinkBuilder(LinkSigner("golden-secret", FixedClock(NOW)), BASE_URL)
     return digest_message(
         digest,
-        StoryFragments(TAGS),
+        StoryFragments(TAGS, NOW),
         links.for_subscriber(reader.id, reader.token_version),
         sender=SENDER,
         base_url=BASE_URL,
@@ -189,7 +189,7 @@ def test_a_long_digest_shows_fifty_stories_and_counts_the_rest() -> None:
     text, html = parts(
         digest_message(
             digest,
-            StoryFragments(TAGS),
+            StoryFragments(TAGS, NOW),
             links,
             sender=SENDER,
             base_url=BASE_URL,
@@ -220,7 +220,7 @@ def test_hostile_scraped_text_is_escaped_and_bad_links_dropped() -> None:
     links = LinkBuilder(LinkSigner("k", FixedClock(NOW)), BASE_URL).for_subscriber(1, 0)
     message = digest_message(
         compose(reader, [hostile], TAGS, NOW),
-        StoryFragments(TAGS),
+        StoryFragments(TAGS, NOW),
         links,
         sender=SENDER,
         base_url=BASE_URL,
@@ -253,3 +253,19 @@ def _check_golden(path: Path, content: str) -> None:
     assert content == path.read_text(encoding="utf-8"), (
         f"{path.name} differs; if the change is intended, rerun with UPDATE_GOLDEN=1"
     )
+
+
+def test_story_of_a_call_shows_days_left_and_a_changed_deadline() -> None:
+    from dataclasses import replace
+
+    call = story(7, "funding", closes_at=NOW + timedelta(days=3, hours=1))
+    assert call.grant is not None
+    moved = replace(call, grant=replace(call.grant, deadline_changed_at=NOW - timedelta(days=1)))
+    fragments = StoryFragments(TAGS, NOW)
+    plain = fragments.text(call, "fi")
+    changed = fragments.text(moved, "sv") + str(fragments.html(moved, "en"))
+    assert "(3 päivää jäljellä)" in plain
+    assert "muuttunut" not in plain
+    assert "Ansökningstiden har ändrats." in changed
+    assert "The deadline has changed." in changed
+    assert "(3 days left)" in changed
