@@ -194,3 +194,39 @@ def test_edit_errors_are_shown_next_to_each_field(
     assert "Write a whole number." in page
     assert 'aria-describedby="urls-hint urls-error" aria-invalid="true"' in page
     assert runtime.source("eusa-amif") == replace(runtime.configured_sources[2])
+
+
+def test_dashboard_shows_the_schedulers_next_runs_last_results_and_digest_jobs(
+    admin_client: TestClient, engine: Engine, seeded: Seeded
+) -> None:
+    from aggregator.store.models import JobState
+
+    with session_scope(engine) as session:
+        session.add(
+            JobState(
+                job_id="source:eusa-amif",
+                next_run_at=NOW + timedelta(minutes=42),
+                last_run_at=NOW - timedelta(minutes=18),
+                last_result="ok",
+            )
+        )
+        session.add(JobState(job_id="source:keha-uutiset", running=True, last_result="ok"))
+        session.add(
+            JobState(
+                job_id="digest:daily",
+                next_run_at=NOW + timedelta(hours=20),
+                last_run_at=NOW - timedelta(hours=4),
+                last_result="failed",
+                last_error="SMTP 421 try later",
+            )
+        )
+    page = admin_client.get("/admin/sources?lang=en").text
+    eusa = page[page.index('id="source-eusa-amif"') :]
+    eusa = eusa[: eusa.index("</tr>")]
+    assert "20 Nov 2026 12:42" in eusa  # NOW (10:00 UTC) + 42 min, shown in Helsinki time
+    assert "scheduler's last run 20 Nov 2026 11:42: ok" in eusa
+    digests = page[page.index("Digest jobs") :]
+    assert "Daily digest" in digests
+    assert "SMTP 421 try later" in digests
+    finnish = admin_client.get("/admin/sources?lang=fi").text
+    assert "Uutiskirjeiden ajot" in finnish

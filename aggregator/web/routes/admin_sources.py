@@ -20,6 +20,9 @@ from sqlmodel import Session
 
 from aggregator.pipeline import run_source
 from aggregator.runtime import Runtime
+from aggregator.schedule.config import SCHEDULE_FILE, load_schedule_config
+from aggregator.schedule.jobs import source_job_id
+from aggregator.schedule.state import JobStateView, job_states
 from aggregator.sources.registry import SourceConfig
 from aggregator.store import audit, versions
 from aggregator.store.models import SourceState
@@ -40,6 +43,7 @@ class SourceRow:
     configured_enabled: bool
     items_week: int
     edited: bool
+    job: JobStateView | None = None
 
 
 def _configured(runtime: Runtime, source_id: str) -> SourceConfig:
@@ -55,7 +59,10 @@ def dashboard(
 ) -> HTMLResponse:
     store = SourceStore(session)
     states = store.all_states()
-    per_week = store.new_items_since(runtime.clock.now() - WEEK)
+    now = runtime.clock.now()
+    per_week = store.new_items_since(now - WEEK)
+    schedule = load_schedule_config(runtime.settings.config_dir / SCHEDULE_FILE)
+    jobs = job_states(session, now=now, stale_after=schedule.stale_after)
     configured = {s.id: s for s in runtime.configured_sources}
     rows = [
         SourceRow(
@@ -64,11 +71,17 @@ def dashboard(
             configured_enabled=configured[source.id].enabled,
             items_week=per_week.get(source.id, 0),
             edited=bool(states.get(source.id) and states[source.id].overrides),
+            job=jobs.get(source_job_id(source.id)),
         )
         for source in runtime.sources()
     ]
+    digests = [job for job in jobs.values() if job.kind == "digest"]
     return render_page(
-        request, "admin/sources.html", rows=rows, done=request.query_params.get("done", "")
+        request,
+        "admin/sources.html",
+        rows=rows,
+        digests=digests,
+        done=request.query_params.get("done", ""),
     )
 
 
