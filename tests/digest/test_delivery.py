@@ -367,3 +367,49 @@ def test_preview_renders_without_recording(
     assert sink.messages == [] and deliveries(seeded) == []
     with pytest.raises(DeliveryError):
         runner.preview("nobody@example.fi")
+
+
+def test_a_server_that_accepts_and_then_says_nothing_times_out_and_loses_nothing(
+    seeded: Engine, clock: FixedClock, five_readers: list[int], sink: SmtpSink
+) -> None:
+    """A hung SMTP server (connection accepted, no greeting ever) ends the run with a clear
+    error after the timeout; the digests wait for the next run, which delivers each once."""
+    import socket
+    import threading
+    import time
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_stay_silent() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept_and_stay_silent, daemon=True)
+    thread.start()
+    try:
+        hung = make_settings(
+            smtp_host="127.0.0.1", smtp_port=listener.getsockname()[1], smtp_timeout=0.5
+        )
+        started = time.monotonic()
+        with pytest.raises(MailServerUnavailable) as raised:
+            DigestRunner(seeded, hung, clock=clock).run(Frequency.DAILY)
+        assert time.monotonic() - started < 10
+        assert "timed out" in str(raised.value).lower()
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+    assert {row.status for row in deliveries(seeded)} <= {DeliveryStatus.RETRY.value}
+    assert recipients(sink) == Counter()
+    clock.advance(timedelta(hours=1).total_seconds())
+    working = make_settings(smtp_host=sink.host, smtp_port=sink.port)
+    DigestRunner(seeded, working, clock=clock).run(Frequency.DAILY)
+    assert sorted(recipients(sink).values()) == [1] * len(five_readers)
