@@ -1,4 +1,4 @@
-"""Stories in the database: find dedupe candidates, insert new stories, apply edits, add sightings.
+"""Stories in the database: what is stored under a URL, and the values of new and edited stories.
 
 The decision which of these to do is :func:`aggregator.normalize.dedupe.decide`; this module only
 reads what it needs and writes what it was told. :class:`ItemStore` does it one story at a time;
@@ -7,7 +7,6 @@ reads what it needs and writes what it was told. :class:`ItemStore` does it one 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,8 +14,8 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from aggregator.normalize.dedupe import Decision, Outcome, StoredStory
-from aggregator.store.models import ItemRow, Sighting, StoryKey
+from aggregator.normalize.dedupe import StoredStory
+from aggregator.store.models import ItemRow, StoryKey
 from aggregator.types import Item
 
 CHUNK = 500  # values per IN (...) list: far below every database's limit on bound parameters
@@ -45,19 +44,6 @@ class ItemStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def candidates(self, keys: Sequence[str]) -> list[StoredStory]:
-        """Stored stories sharing any of ``keys``, with all their keys."""
-        ids = self.session.exec(
-            select(StoryKey.item_id).where(col(StoryKey.key).in_(list(keys)))
-        ).all()
-        if not ids:
-            return []
-        rows = self.session.exec(select(ItemRow).where(col(ItemRow.id).in_(set(ids)))).all()
-        all_keys: dict[int, set[str]] = defaultdict(set)
-        for key in self.session.exec(select(StoryKey).where(col(StoryKey.item_id).in_(set(ids)))):
-            all_keys[key.item_id].add(key.key)
-        return [stored_story(row, frozenset(all_keys[_id(row)])) for row in rows]
-
     def stored_text(self, url_key: str) -> StoredText | None:
         """The stored story whose URL key is ``url_key`` (``url:host/path``), if any."""
         return self.stored_texts([url_key]).get(url_key)
@@ -78,54 +64,6 @@ class ItemStore:
             for key, row in self.session.exec(query):
                 found.setdefault(key, _stored_text(row))
         return found
-
-    def save(self, item: Item, decision: Decision, now: datetime) -> tuple[int, bool]:
-        """Carry out ``decision`` for ``item``; returns the story's id and whether this
-        (source, URL) sighting is new."""
-        if decision.outcome is Outcome.NEW:
-            item_id = self._insert(item, now)
-        else:
-            assert decision.item_id is not None
-            item_id = decision.item_id
-            if decision.outcome is Outcome.UPDATED:
-                self._update(item_id, item, now)
-        self._add_keys(item_id, item.story_keys)
-        new_sighting = self._touch_sighting(item_id, item, now)
-        self.session.flush()
-        return item_id, new_sighting
-
-    def _insert(self, item: Item, now: datetime) -> int:
-        row = new_row(item, now)
-        self.session.add(row)
-        self.session.flush()
-        return _id(row)
-
-    def _update(self, item_id: int, item: Item, now: datetime) -> None:
-        row = self.session.get_one(ItemRow, item_id)
-        apply_edit(row, item, now)
-        self.session.add(row)
-
-    def _add_keys(self, item_id: int, keys: Iterable[str]) -> None:
-        existing = set(
-            self.session.exec(select(StoryKey.key).where(StoryKey.item_id == item_id)).all()
-        )
-        for key in keys:
-            if key not in existing:
-                self.session.add(StoryKey(key=key, item_id=item_id))
-
-    def _touch_sighting(self, item_id: int, item: Item, now: datetime) -> bool:
-        url_key = item.story_keys[0]
-        sighting = self.session.exec(
-            select(Sighting).where(
-                Sighting.source_id == item.source_id, Sighting.url_key == url_key
-            )
-        ).first()
-        if sighting is None:
-            self.session.add(new_sighting(item_id, item, now))
-            return True
-        sighting.last_seen_at = now
-        self.session.add(sighting)
-        return False
 
 
 def new_values(item: Item, now: datetime) -> dict[str, Any]:
@@ -151,11 +89,6 @@ def new_values(item: Item, now: datetime) -> dict[str, Any]:
         "grant": dict(item.grant) if item.grant else None,
         "edits": 0,
     }
-
-
-def new_row(item: Item, now: datetime) -> ItemRow:
-    """The row of a story seen for the first time."""
-    return ItemRow(**new_values(item, now))
 
 
 def edit_changes(item: Item, now: datetime, current: Mapping[str, Any]) -> dict[str, Any]:
@@ -184,19 +117,6 @@ def apply_edit(row: ItemRow, item: Item, now: datetime) -> None:
     current = {name: getattr(row, name) for name in ("kind", "first_seen_at", "grant", "edits")}
     for name, value in edit_changes(item, now, current).items():
         setattr(row, name, value)
-
-
-def new_sighting(item_id: int, item: Item, now: datetime) -> Sighting:
-    """The first sighting of ``item``'s URL in its source's list."""
-    return Sighting(
-        item_id=item_id,
-        source_id=item.source_id,
-        url=item.canonical_url,
-        url_key=item.story_keys[0],
-        list_name=item.list_name,
-        first_seen_at=now,
-        last_seen_at=now,
-    )
 
 
 def sort_moment(item: Item, first_seen: datetime) -> datetime:

@@ -1,7 +1,7 @@
 """The batched story store decides and writes exactly what storing one story at a time does.
 
 :class:`aggregator.store.batch.StoryBatch` (what the pipeline uses) reads a crawl's candidates
-up front and decides in memory; :class:`aggregator.store.items.ItemStore` asks the database per
+up front and decides in memory; :class:`tests.support.reference_store.OneByOneStore` asks the database per
 story. For random batches full of the awkward cases (the same URL twice in one batch, a story
 republished by another source, an edit, a title seen again in another language or a year
 later) both are run from the same stored state and must agree on every decision, id, key and
@@ -22,10 +22,10 @@ from aggregator.normalize.dedupe import Outcome, decide
 from aggregator.normalize.item import normalize_item
 from aggregator.store.batch import StoryBatch
 from aggregator.store.db import session_scope
-from aggregator.store.items import ItemStore
 from aggregator.store.models import ItemRow, Sighting, StoryKey
 from aggregator.types import Item, RawItem
 from tests.hardening.conftest import DEADLINE, EXAMPLES
+from tests.support.reference_store import OneByOneStore
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 URLS = [
@@ -56,7 +56,7 @@ raw_items = st.builds(
 
 
 def one_by_one(session: Session, items: list[Item]) -> list[tuple[Any, ...]]:
-    store = ItemStore(session)
+    store = OneByOneStore(session)
     found = []
     for item in items:
         decision = decide(

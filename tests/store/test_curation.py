@@ -17,16 +17,15 @@ from aggregator.curation import (
     seed_tagging,
     tag_story,
 )
-from aggregator.normalize.dedupe import Decision, Outcome
 from aggregator.normalize.item import normalize_item
 from aggregator.settings import PROJECT_ROOT
 from aggregator.store.db import session_scope
-from aggregator.store.items import ItemStore
 from aggregator.store.models import AuditEntry, ItemTag
 from aggregator.store.tags import TagStore
 from aggregator.tagging.morphology import Morphology, create_morphology
 from aggregator.tagging.rules import validate_rule
 from aggregator.types import RawItem
+from tests.support.reference_store import store_stories
 
 CONFIG = PROJECT_ROOT / "config"
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -42,12 +41,7 @@ def add_story(engine: Engine, source: str, url: str, title: str, summary: str) -
         RawItem(source_id=source, url=url, title=title, summary=summary, published=NOW)
     )
     with session_scope(engine) as session:
-        store = ItemStore(session)
-        decision = Decision(Outcome.NEW)
-        candidates = store.candidates(item.story_keys)
-        if candidates:
-            decision = Decision(Outcome.ALSO_SEEN, candidates[0].item_id)
-        item_id, _ = store.save(item, decision, NOW)
+        [item_id] = store_stories(session, [item], NOW)
     return item_id
 
 

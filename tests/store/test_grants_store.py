@@ -10,13 +10,13 @@ from sqlmodel import select
 
 from aggregator.clock import HELSINKI
 from aggregator.enrich import record_grant_call
-from aggregator.normalize.dedupe import Decision, Outcome
+from aggregator.normalize.dedupe import Outcome
 from aggregator.normalize.item import normalize_item
 from aggregator.store.db import session_scope
 from aggregator.store.grants import GrantStore, fields_of
-from aggregator.store.items import ItemStore
 from aggregator.store.models import ContentVersion, GrantCallRow, ItemGrantLink
 from aggregator.types import RawItem
+from tests.support.reference_store import store_stories
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 CALL_TEXT = (
@@ -29,7 +29,7 @@ CALL_TEXT = (
 def store_raw(engine: Engine, raw: RawItem) -> int:
     item = normalize_item(raw)
     with session_scope(engine) as session:
-        item_id, _ = ItemStore(session).save(item, Decision(Outcome.NEW), NOW)
+        [item_id] = store_stories(session, [item], NOW)
         record_grant_call(session, item_id, item, Outcome.NEW, NOW)
     return item_id
 
@@ -274,7 +274,7 @@ def test_one_batch_decides_exactly_like_one_sighting_after_another(
 
     def store_all(target: Engine) -> list[int]:
         with session_scope(target) as session:
-            return [ItemStore(session).save(item, Decision(Outcome.NEW), NOW)[0] for item in items]
+            return store_stories(session, items, NOW)
 
     one_by_one_ids = store_all(engine)
     with session_scope(engine) as session:
