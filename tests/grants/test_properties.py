@@ -82,10 +82,10 @@ ADVERSARIAL = [
 
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
 def test_long_adversarial_texts_finish_quickly(text: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other processes' load does not count
     fields = extract_grant(text[:500], text, published=date(2024, 1, 1), language="fi")
     assert isinstance(fields, GrantFields)
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 def _day(value: date | datetime) -> date:

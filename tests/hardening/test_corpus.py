@@ -63,9 +63,9 @@ def feed_of(entries: int) -> bytes:
 
 def test_a_feed_with_ten_thousand_entries_is_read_whole() -> None:
     body = feed_of(10_000)
-    started = time.perf_counter()
+    started = time.process_time()
     result = parse_or_error(FEED, body, RSS)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert not isinstance(result, ParseError)
     assert len(result.items) == 10_000 == len({item.url for item in result.items})
     assert elapsed < 30, f"{elapsed:.1f} s"  # about 3 s on an idle core

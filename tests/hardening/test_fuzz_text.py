@@ -227,10 +227,10 @@ def test_any_raw_item_normalises_into_what_the_store_holds(
 
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda text: repr(text[:14]))
 def test_adversarial_text_is_read_quickly(text: str) -> None:
-    started = clock.perf_counter()
+    started = clock.process_time()  # CPU time: other processes' load does not count
     parse_date(text), find_dates(text), parse_rfc822(text), parse_iso(text)
     canonical_url(text), url_key(text), liferay_slug(text)
     html_to_text(text), normalize_item(RawItem("x", text, text[:5000], text))
     doc = document(text[:20_000], text)
     find_amounts(doc, "fi"), find_mentions(doc.text, date(2026, 1, 1)), call_period(doc, None)
-    assert clock.perf_counter() - started < 10  # seconds on a loaded CI machine; ms when idle
+    assert clock.process_time() - started < 10  # milliseconds normally; a blow-up takes minutes
