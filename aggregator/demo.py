@@ -32,8 +32,7 @@ import httpx
 import uvicorn
 from sqlmodel import col, select
 
-from aggregator.cli import print_reports
-from aggregator.display import format_date, format_datetime
+from aggregator.display import format_date, format_datetime, run_table
 from aggregator.mirror import MirrorServer
 from aggregator.mirror.cli import DEFAULT_ROOT as DEFAULT_SITES
 from aggregator.mirror.manifest import Route
@@ -201,7 +200,7 @@ def run_demo(*, once: bool, port: int, database: Path = DEMO_DB) -> int:
             subscribe_reader(runtime, sink)
             click.echo("\nfirst crawl pass:")
             with runtime.fetcher() as fetcher:
-                print_reports(run_pass(runtime.sources(), runtime.services(fetcher)))
+                click.echo(run_table(run_pass(runtime.sources(), runtime.services(fetcher))))
             print_stored(runtime)
             click.echo("\nsending the daily digest:")
             report = send_digests(runtime, "daily")

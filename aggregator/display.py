@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from aggregator.clock import HELSINKI
+from aggregator.health import RunReport
 
 
 def local(moment: datetime) -> datetime:
@@ -48,3 +49,24 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(line.rstrip() for line in lines)
+
+
+def run_table(reports: Sequence[RunReport]) -> str:
+    """One row per source run: status, items found, new and updated, pages, seconds, error."""
+    return table(
+        ["source", "status", "found", "new", "updated", "pages", "304", "seconds", "error"],
+        [
+            [
+                r.source_id,
+                r.status.value,
+                r.items_found,
+                r.items_new,
+                r.items_updated,
+                r.pages_fetched,
+                r.pages_not_modified,
+                f"{r.seconds:.2f}",
+                f"{r.error_kind}: {r.error_message}"[:100] if r.error_kind else "",
+            ]
+            for r in reports
+        ],
+    )

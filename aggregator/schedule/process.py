@@ -1,10 +1,11 @@
 """The scheduler as a long-running process: signals, exit codes and ``aggregator run``.
 
-``python scheduler.py`` and ``aggregator run`` both end in :func:`run_scheduler`. The first
-SIGTERM or SIGINT stops the process gracefully: no new run starts, the running crawl finishes
-and commits (or, if it fails, rolls back: a source's items are stored in one transaction), job
-states are saved and the lease is released. A second signal exits at once; the database then
-rolls back whatever transaction was open and the lease expires by itself.
+``python scheduler.py`` and ``aggregator run`` (:mod:`aggregator.cli.run`) both end in
+:func:`run_scheduler`. The first SIGTERM or SIGINT stops the process gracefully: no new run
+starts, the running crawl finishes and commits (or, if it fails, rolls back: a source's items
+are stored in one transaction), job states are saved and the lease is released. A second signal
+exits at once; the database then rolls back whatever transaction was open and the lease expires
+by itself.
 
 Exit status: 0 after a clean stop, 1 when another scheduler holds the lease and this one was
 told to refuse (the message names the holder) or on a configuration or database error,
@@ -19,8 +20,6 @@ import signal
 import threading
 from dataclasses import replace
 from types import FrameType
-
-import click
 
 from aggregator.publish.delivery import send_digests
 from aggregator.runtime import Runtime
@@ -87,25 +86,3 @@ def run_scheduler(
 
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
-
-
-@click.command("run")
-@click.option(
-    "--standby/--refuse",
-    "standby",
-    default=None,
-    help="When another scheduler holds the lease: wait and take over when it stops "
-    "(--standby), or exit with status 1 (--refuse). Default: [lease] on_conflict in "
-    "config/schedule.toml (standby).",
-)
-@click.option("--log-level", default="INFO", show_default=True, help="Python logging level.")
-def run_command(standby: bool | None, log_level: str) -> None:
-    """Run the scheduler: crawl each source on time, send digests; SIGTERM stops it cleanly."""
-    configure_logging(log_level)
-    raise SystemExit(run_scheduler(Settings(), on_conflict=conflict_mode(standby)))
-
-
-def conflict_mode(standby: bool | None) -> OnConflict | None:
-    if standby is None:
-        return None
-    return "standby" if standby else "refuse"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from aggregator.cli_support import runtime_of
+from aggregator.cli.support import runtime_of
 from aggregator.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from aggregator.publish.opml import FeedFormat, standard_specs
 from aggregator.runtime import Runtime

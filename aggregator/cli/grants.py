@@ -1,7 +1,7 @@
-"""CLI commands for tags and grant calls: ``classify``, ``tags retag``, ``grants list|extract``.
+"""``aggregator grants list|extract``: grant calls by deadline, and the extractor on JSON lines.
 
-``classify`` and ``grants extract`` read JSON lines on stdin and write JSON lines on stdout with
-no database: they are how the default rules and the extractor are checked from outside.
+``grants extract`` reads JSON lines on stdin and writes JSON lines on stdout with no database:
+it is how the extractor is checked from outside.
 """
 
 from __future__ import annotations
@@ -11,47 +11,16 @@ import sys
 
 import click
 
-from aggregator.cli import main
-from aggregator.cli_support import parse_since, runtime_of
-from aggregator.curation import retag
+from aggregator.cli.support import runtime_of
 from aggregator.display import format_date, format_datetime, table
 from aggregator.grants.cli_io import extract_stream
 from aggregator.grants.lifecycle import GrantStatus, days_left, status
 from aggregator.store.db import session_scope
 from aggregator.store.grants import GrantStore, fields_of
 from aggregator.store.queries import GrantView
-from aggregator.tagging.classify import classify_stream
-from aggregator.tagging.match import load_default_tagger
 
 
-@main.command()
-@click.pass_context
-def classify(ctx: click.Context) -> None:
-    """JSON lines in (title, summary, body, url, source, language) -> audiences, topics, why."""
-    tagger = load_default_tagger(runtime_of(ctx).settings.config_dir)
-    stats = classify_stream(sys.stdin, sys.stdout, tagger)
-    if stats.errors:
-        click.echo(f"{stats.errors} of {stats.items} line(s) could not be read", err=True)
-
-
-@main.group()
-def tags() -> None:
-    """Tags on stored stories."""
-
-
-@tags.command("retag")
-@click.option("--since", help="Only stories published (or first seen) on or after YYYY-MM-DD.")
-@click.pass_context
-def tags_retag(ctx: click.Context, since: str | None) -> None:
-    """Re-apply the current rules to stored stories; admins' overrides stay."""
-    runtime = runtime_of(ctx)
-    with session_scope(runtime.engine) as session:
-        tagger = runtime.tagger_provider.tagger(session)
-        result = retag(session, tagger, parse_since(since), now=runtime.clock.now())
-    click.echo(f"checked {result.checked} stories, tags changed on {result.changed}")
-
-
-@main.group()
+@click.group()
 def grants() -> None:
     """Grant calls."""
 

@@ -1,4 +1,4 @@
-"""What every CLI command module shares: the process runtime and argument parsing helpers."""
+"""What every CLI command module shares: the process runtime and argument and output helpers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from aggregator.clock import HELSINKI
 from aggregator.runtime import Runtime
 from aggregator.settings import Settings
+from aggregator.store.subscribers import Frequency
 
 
 def runtime_of(ctx: click.Context) -> Runtime:
@@ -30,3 +31,14 @@ def parse_since(value: str | None) -> datetime | None:
     except ValueError as error:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from error
     return datetime.combine(day, time(), tzinfo=HELSINKI).astimezone(UTC)
+
+
+def json_default(value: object) -> str:
+    """``json.dumps`` helper: datetimes as ISO 8601 text."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+FREQUENCY = click.Choice([f.value for f in Frequency])
+"""The digest frequencies as a command-line choice."""

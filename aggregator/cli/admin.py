@@ -1,4 +1,4 @@
-"""CLI commands of the web layer: ``aggregator serve`` and ``aggregator admin create EMAIL``.
+"""``aggregator admin create EMAIL``: admin accounts of the web UI.
 
 ``admin create`` asks for the password twice without echoing it, or reads one line from
 standard input with ``--password-stdin`` (for scripts: ``printf '%s\\n' "$PW" | aggregator admin
@@ -8,12 +8,11 @@ up in the shell history and the process list.
 
 from __future__ import annotations
 
-import gc
 import sys
 
 import click
 
-from aggregator.cli_support import runtime_of
+from aggregator.cli.support import runtime_of
 from aggregator.store.admins import create_admin, find_admin, password_problem, set_password
 from aggregator.store.db import session_scope
 
@@ -57,35 +56,3 @@ def admin_create(ctx: click.Context, email: str, password_stdin: bool, reset: bo
         except ValueError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"admin account created: {created.email}")
-
-
-@click.command()
-@click.option("--host", help="Address to bind (default: settings.web_host).")
-@click.option("--port", type=int, help="Port to bind (default: settings.web_port).")
-@click.option("--proxy-headers", is_flag=True, help="Trust X-Forwarded-* from a reverse proxy.")
-@click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, proxy_headers: bool) -> None:
-    """The web UI, feeds and admin pages, served by uvicorn."""
-    import uvicorn
-
-    from aggregator.web.app import create_app
-
-    runtime = runtime_of(ctx)
-    settings = runtime.settings
-    bind_host = host or settings.web_host
-    bind_port = port if port is not None else settings.web_port
-    click.echo(f"serving on http://{bind_host}:{bind_port} (public address {settings.base_url})")
-    app = create_app(runtime)
-    # Move start-up objects out of the collector's sight: full collections over them stalled
-    # requests by 100-350 ms (measured by benchmarks/bench_feeds.py).
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(
-        app,
-        host=bind_host,
-        port=bind_port,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips="*" if proxy_headers else None,
-        server_header=False,
-        log_level="info",
-    )
