@@ -4,7 +4,9 @@ The sites write Finnish dates day-first with dots and times with a dot (``17.8.2
 ``klo 9.15``), sometimes zero-padded (KEHA: ``05.06.2024``) and often inside a label
 (``Julkaisuajankohta 17.8.2023 13.30``, ``7.9.2023 | Uutinen``, ``Päivitetty: 16.01.2024``,
 ``Publication date 3.9.2025 13.23``, ``Published in English on 5.9.2025 at 14.50``). Feeds use
-RFC 822 and the grant portal's JSON uses ISO 8601.
+RFC 822 and the grant portal's JSON uses ISO 8601. News lists also write month names:
+``23. elokuuta 2021`` (Finnish, partitive or nominative), ``5 mars 2024`` (Swedish),
+``3 September 2025`` and ``September 3, 2025`` (English); :data:`MONTH_NAMES` is the table.
 
 Every parser returns a :class:`ParsedDate` or ``None``: an impossible date (``31.2.2024``, year
 ``0001`` or ``9999``) or text without a date is ``None``, never an exception, because one odd
@@ -56,6 +58,36 @@ _ISO = re.compile(
     r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?\s*$",
     re.IGNORECASE,
 )
+# Month names as the sites write them; a name is matched whole and case-blind.
+MONTH_NAMES: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            "tammikuuta tammikuu januari january jan",
+            "helmikuuta helmikuu februari february feb",
+            "maaliskuuta maaliskuu mars march mar",
+            "huhtikuuta huhtikuu april apr",
+            "toukokuuta toukokuu maj may",
+            "kesäkuuta kesäkuu juni june jun",
+            "heinäkuuta heinäkuu juli july jul",
+            "elokuuta elokuu augusti august aug",
+            "syyskuuta syyskuu september sept sep",
+            "lokakuuta lokakuu oktober october oct okt",
+            "marraskuuta marraskuu november nov",
+            "joulukuuta joulukuu december dec",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
+# "23. elokuuta 2021", "5 mars 2024", "3rd September 2025", "3 Sept. 2025", "September 3, 2025"
+_MONTH_DATE = re.compile(
+    rf"(?<![\w.])(?:(?P<day>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?P<month>{_MONTH})\.?,?"
+    rf"|(?P<month2>{_MONTH})\.?\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?,?)\s+(?P<year>\d{{4}})(?!\d)",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
 _RFC822_HINT = re.compile(
     r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{2,4}\b",
     re.IGNORECASE,
@@ -75,9 +107,26 @@ def parse_date(text: str) -> ParsedDate | None:
     found = _DATE_TIME.search(text)
     if found:
         return _from_match(found)
+    if _RFC822_HINT.search(text) and _CLOCK.search(text):
+        exact = parse_rfc822(text)
+        if exact:
+            return exact
+    named = _MONTH_DATE.search(text)
+    if named:
+        return _from_month_name(named)
     if _RFC822_HINT.search(text):
         return parse_rfc822(text)
     return None
+
+
+def _from_month_name(found: re.Match[str]) -> ParsedDate | None:
+    """A date written with a month name; it gives no time of day."""
+    month = MONTH_NAMES[(found["month"] or found["month2"]).casefold()]
+    try:
+        day = date(int(found["year"]), month, int(found["day"] or found["day2"]))
+    except ValueError:  # 31 February
+        return None
+    return _sane(from_helsinki(day))
 
 
 def find_dates(text: str) -> list[ParsedDate]:
@@ -184,6 +233,7 @@ def _with_offset(moment: datetime, zone: str) -> datetime:
 
 __all__ = [
     "HELSINKI",
+    "MONTH_NAMES",
     "ParsedDate",
     "find_dates",
     "from_helsinki",
