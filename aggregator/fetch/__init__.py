@@ -7,7 +7,8 @@ redirects, a guard against being steered at internal addresses) happens here, so
 downstream only ever see bytes that were allowed and bounded.
 
 Modules: ``client`` (the :class:`Fetcher`), ``guard`` (SSRF), ``robots``, ``politeness``,
-``retry``, ``body`` (size/time caps while streaming), ``mirror_map`` (offline mirror mode).
+``retry``, ``body`` (size/time caps while streaming), ``pinned`` (connections only to the
+addresses the guard checked), ``mirror_map`` (offline mirror mode).
 """
 
 from aggregator.fetch.client import BOT_NAME, Fetcher, Validators, user_agent

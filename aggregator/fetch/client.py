@@ -21,10 +21,18 @@ import httpx
 
 from aggregator import __version__
 from aggregator.clock import Clock, SystemClock
-from aggregator.errors import FetchError, FetchTimeout, HTTPStatusError, TooManyRedirects
+from aggregator.errors import (
+    AggregatorError,
+    BlockedAddress,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    TooManyRedirects,
+)
 from aggregator.fetch.body import ACCEPT_ENCODING, Deadline, DeadlinePassed, read_body
-from aggregator.fetch.guard import AddressGuard, Resolver, system_resolver
+from aggregator.fetch.guard import AddressGuard, RefusedHost, Resolver, system_resolver
 from aggregator.fetch.mirror_map import MirrorMap
+from aggregator.fetch.pinned import NetworkRoute, direct, pinned_transport
 from aggregator.fetch.politeness import HostPacer
 from aggregator.fetch.retry import (
     RETRY_AFTER_STATUSES,
@@ -116,18 +124,20 @@ class Fetcher:
         settings: Settings,
         *,
         clock: Clock | None = None,
-        transport: httpx.BaseTransport | None = None,
         resolver: Resolver | None = None,
+        network_route: NetworkRoute = direct,
     ) -> None:
         self._settings = settings
         self._clock = clock or SystemClock()
-        self._client = _http_client(settings, transport)
         self._mirror = MirrorMap(settings.mirror_url, settings.mirror_hosts)
         self._guard = AddressGuard(
             allow_private=settings.allow_private_addresses,
             always_allowed_origins=[self._mirror.origin] if self._mirror.origin else [],
             resolver=resolver or system_resolver,
         )
+        # Every connection is opened by the guard's own resolution (see .pinned).
+        self._transport = pinned_transport(self._guard, network_route)
+        self._client = _http_client(settings, self._transport)
         self._pacer = HostPacer(self._clock)
         self._robots = RobotsCache(self._fetch_robots, agent=BOT_NAME, clock=self._clock)
         self._rng = random.Random()
@@ -174,7 +184,12 @@ class Fetcher:
     def _follow(self, url: str, headers: dict[str, str], policy: _Policy) -> _Answer:
         chain = [url]
         while True:
-            answer = self._with_retries(chain[-1], headers, policy)
+            try:
+                answer = self._with_retries(chain[-1], headers, policy)
+            except FetchError as error:
+                if len(chain) == 1:
+                    raise
+                raise _after_redirects(error, chain) from error
             if answer.status not in REDIRECT_STATUSES:
                 return answer
             chain.append(self._redirect_target(chain, answer))
@@ -189,7 +204,8 @@ class Fetcher:
             )
         try:
             target = str(_parsed(answer.url).join(location).copy_with(fragment=None))
-        except httpx.InvalidURL as exc:
+            _parsed(target)  # a join can yield what httpx then refuses to parse
+        except (httpx.InvalidURL, FetchError, ValueError) as exc:
             raise FetchError(answer.url, f"redirect to an invalid Location {location!r}") from exc
         if target in chain:
             hops = " -> ".join([*chain, target])
@@ -232,11 +248,17 @@ class Fetcher:
 
     def _attempt(self, url: str, headers: dict[str, str], policy: _Policy) -> _Answer:
         wire = self._mirror.wire(url)
-        self._guard.check(wire.url)
+        self._guard.check_url(wire.url)  # the rest of the check happens as it connects
         if policy.obey_robots:
-            self._robots.check(url)
+            self._check_robots(url)
         with self._pacer.turn(httpx.URL(url).host, self._host_delay(url, policy)):
             return self._exchange(url, wire.url, {**headers, **wire.headers}, policy)
+
+    def _check_robots(self, url: str) -> None:
+        try:
+            self._robots.check(url)
+        except BlockedAddress as blocked:  # found fetching robots.txt: told against ``url``
+            raise BlockedAddress(url, blocked.message) from blocked
 
     def _host_delay(self, url: str, policy: _Policy) -> float:
         delay = self._settings.host_delay
@@ -248,17 +270,32 @@ class Fetcher:
     def _exchange(
         self, url: str, wire_url: str, headers: dict[str, str], policy: _Policy
     ) -> _Answer:
+        """One request and its answer. Sent through the transport, not ``Client.send``: the
+        client would build the next request from a ``Location`` header even with redirects
+        off, and a malformed one (``http:foo``, ``http://xn--zz.example/``) raises there; the
+        redirect is ours to read (:meth:`_redirect_target`). Any exception from the HTTP
+        stack that is not already a FetchError becomes one naming ``url``."""
         deadline = Deadline(self._settings.total_timeout)
         try:
-            with self._client.stream("GET", wire_url, headers=headers) as response:
+            request = self._client.build_request("GET", wire_url, headers=headers)
+            response = self._transport.handle_request(request)
+            try:
                 deadline.check()
                 return self._answer(url, response, deadline, policy)
+            finally:
+                response.close()
         except httpx.TimeoutException as exc:
             raise _Transient(FetchTimeout, self._timeout_detail(exc)) from exc
         except DeadlinePassed as exc:
             raise _Transient(FetchTimeout, str(exc)) from exc
         except httpx.TransportError as exc:
             raise _Transient(FetchError, _transport_detail(exc)) from exc
+        except RefusedHost as refused:
+            raise BlockedAddress(url, refused.reason) from refused
+        except AggregatorError:
+            raise
+        except Exception as exc:  # h11, idna, codecs, ...: one bad answer, never a crash
+            raise FetchError(url, f"unreadable response ({type(exc).__name__}: {exc})") from exc
 
     def _answer(
         self, url: str, response: httpx.Response, deadline: Deadline, policy: _Policy
@@ -287,12 +324,14 @@ class Fetcher:
             answer = self._follow(robots_url, {"Accept": "text/plain, */*;q=0.1"}, policy)
         except HTTPStatusError as exc:
             return RobotsAnswer(status=exc.status, problem=exc.message)
+        except BlockedAddress:
+            raise  # a host we may not reach is refused as such, not as "robots unreachable"
         except FetchError as exc:
             return RobotsAnswer(status=None, problem=exc.message)
         return RobotsAnswer(status=answer.status, body=answer.body)
 
 
-def _http_client(settings: Settings, transport: httpx.BaseTransport | None) -> httpx.Client:
+def _http_client(settings: Settings, transport: httpx.BaseTransport) -> httpx.Client:
     timeout = httpx.Timeout(
         connect=settings.connect_timeout,
         read=settings.read_timeout,
@@ -335,9 +374,18 @@ def _transport_detail(exc: httpx.TransportError) -> str:
 
 def _parsed(url: str) -> httpx.URL:
     try:
-        return httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        parsed = httpx.URL(url)
+        _ = parsed.host  # decodes IDNA lazily: an invalid A-label (xn--zz) raises only here
+    except (httpx.InvalidURL, ValueError) as exc:  # idna errors are UnicodeError, a ValueError
         raise FetchError(url, f"invalid URL: {exc}") from exc
+    return parsed
+
+
+def _after_redirects(error: FetchError, chain: list[str]) -> FetchError:
+    """``error`` from a redirect hop, told against the URL that was asked for: that is the
+    URL a caller records the failure on."""
+    hops = " -> ".join(chain)
+    return type(error)(chain[0], f"{error.message}, redirected {hops}", status=error.status)
 
 
 def _tries(attempts: int) -> str:

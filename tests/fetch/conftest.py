@@ -13,6 +13,7 @@ import pytest
 from aggregator.clock import FixedClock
 from aggregator.fetch import Fetcher
 from aggregator.fetch.guard import Resolver
+from aggregator.fetch.pinned import NetworkRoute
 from aggregator.mirror import MirrorServer, Route
 from aggregator.settings import Settings
 
@@ -69,11 +70,16 @@ def fetcher(clock: FixedClock) -> Iterator[FetcherFactory]:
     fetchers: list[Fetcher] = []
 
     def make(
-        server: MirrorServer | None, *, resolver: Resolver | None = None, **overrides: Any
+        server: MirrorServer | None,
+        *,
+        resolver: Resolver | None = None,
+        network_route: NetworkRoute | None = None,
+        **overrides: Any,
     ) -> Fetcher:
         if server is not None:
             overrides.setdefault("mirror_url", server.url)
-        made = Fetcher(make_settings(**overrides), clock=clock, resolver=resolver)
+        route = {"network_route": network_route} if network_route else {}
+        made = Fetcher(make_settings(**overrides), clock=clock, resolver=resolver, **route)
         fetchers.append(made)
         return made
 
