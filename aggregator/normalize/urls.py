@@ -4,6 +4,14 @@ The sources link the same article with tracking parameters (``utm_*``), Liferay 
 (``redirect``, ``p_p_*``, ``inheritRedirect``), session ids (``;jsessionid=``) and fragments.
 :func:`canonical_url` drops those and keeps every parameter that identifies content (e.g.
 ``Pagination.Page`` or a Liferay ``_cur`` page number), sorted, so equal pages compare equal.
+Which parameters are noise is data, in ``url_parameters.toml`` beside this module.
+
+It never merges two different addresses: percent-escapes are compared as bytes, never decoded
+as text (``%E4`` and ``%F6`` are Latin-1 bytes and stay distinct rather than both becoming
+U+FFFD), and ``%2F`` stays ``%2F`` (a slash inside a segment is not a path separator).
+w3lib's ``canonicalize_url`` (Scrapy's) does the escaping, the host (IDNA, case) and the query
+order; this module adds the noise parameters, default ports, ``;jsessionid`` and the trailing
+slash, the one equivalence these CMSs really have (``/-/slug/`` is ``/-/slug``).
 
 :func:`liferay_slug` extracts the friendly-URL slug of a Liferay article (``/-/<slug>`` or
 ``/-/<group-id>/<slug>``): valtioneuvosto.fi republishes tem.fi releases under the same slug.
@@ -12,69 +20,77 @@ The sources link the same article with tracking parameters (``utm_*``), Liferay 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
 
 from aggregator.normalize.text import without_surrogates
 
-# Parameters that never identify content: analytics, click ids, sessions, navigation state.
-_DROP_EXACT = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "msclkid",
-        "yclid",
-        "igshid",
-        "mc_cid",
-        "mc_eid",
-        "_hsenc",
-        "_hsmi",
-        "_ga",
-        "_gl",
-        "ref_src",
-        "jsessionid",
-        "phpsessid",
-        "sid",
-        "redirect",
-        "inheritredirect",
-        "p_auth",
-        "p_p_auth",
-        "p_l_back_url",
-        "p_r_p_categoryid",
-    }
-)
-_DROP_PREFIXES = ("utm_", "pk_", "mtm_", "matomo_")
-# Liferay namespaces every portlet parameter: _com_liferay_..._INSTANCE_x_redirect etc.
-_LIFERAY_NAV_SUFFIXES = ("_redirect", "_backurl")
-# Liferay's portlet-state parameters; they only matter together with a namespaced page number.
-_LIFERAY_STATE = frozenset({"p_p_id", "p_p_lifecycle", "p_p_state", "p_p_mode", "p_p_col_id"})
+PARAMETERS_FILE = Path(__file__).with_name("url_parameters.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class UrlParameters:
+    """The parameter lists of ``url_parameters.toml`` (all lower-case)."""
+
+    drop_exact: frozenset[str]
+    drop_prefixes: tuple[str, ...]
+    namespaced_navigation_suffixes: tuple[str, ...]
+    portlet_state: frozenset[str]
+    liferay_paging_suffixes: tuple[str, ...]
+    paging_names: frozenset[str]
+
+
+def load_parameters(path: Path = PARAMETERS_FILE) -> UrlParameters:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    tracking, liferay = data["tracking"], data["liferay"]
+
+    def lowered(values: list[str]) -> tuple[str, ...]:
+        return tuple(v.lower() for v in values)
+
+    return UrlParameters(
+        drop_exact=frozenset(lowered(tracking["exact"] + liferay["navigation"])),
+        drop_prefixes=lowered(tracking["prefixes"]),
+        namespaced_navigation_suffixes=lowered(liferay["namespaced_navigation_suffixes"]),
+        portlet_state=frozenset(lowered(liferay["portlet_state"])),
+        liferay_paging_suffixes=lowered(liferay["paging_suffixes"]),
+        paging_names=frozenset(lowered(data["paging"]["names"])),
+    )
+
+
+PARAMETERS = load_parameters()
 _SESSION_IN_PATH = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# Characters that need no escaping in a path; everything else is percent-encoded uniformly.
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def is_paging_parameter(name: str) -> bool:
+    """Whether ``name`` pages a list (``paramPage``, ``page``, ``..._INSTANCE_x_cur``)."""
+    lowered = name.lower()
+    if lowered in PARAMETERS.paging_names:
+        return True
+    return "_instance_" in lowered and lowered.endswith(PARAMETERS.liferay_paging_suffixes)
 
 
 def _keep_param(name: str) -> bool:
     lowered = name.lower()
-    if lowered in _DROP_EXACT or lowered.startswith(_DROP_PREFIXES):
+    if lowered in PARAMETERS.drop_exact or lowered.startswith(PARAMETERS.drop_prefixes):
         return False
-    return not (lowered.startswith("_") and lowered.endswith(_LIFERAY_NAV_SUFFIXES))
+    return not (
+        lowered.startswith("_") and lowered.endswith(PARAMETERS.namespaced_navigation_suffixes)
+    )
 
 
 def _clean_query(query: str) -> str:
-    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if _keep_param(k)]
-    has_liferay_content = any(k.startswith("_") and "_INSTANCE_" in k for k, _ in pairs)
-    if not has_liferay_content:
-        pairs = [(k, v) for k, v in pairs if k.lower() not in _LIFERAY_STATE]
-    return urlencode(sorted(pairs), quote_via=quote)
-
-
-def _clean_path(path: str) -> str:
-    path = _SESSION_IN_PATH.sub("", path) or "/"
-    path = quote(unquote(path), safe=_PATH_SAFE)
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/") or "/"
-    return path
+    """The query without noise parameters; values are left exactly as written (w3lib then
+    normalises their escaping), so no byte is ever decoded as text here."""
+    pairs = [(p, unquote_plus(p.partition("=")[0])) for p in query.split("&") if p]
+    kept = [(raw, name) for raw, name in pairs if _keep_param(name)]
+    if not any(name.startswith("_") and "_INSTANCE_" in name for _, name in kept):
+        kept = [(raw, name) for raw, name in kept if name.lower() not in PARAMETERS.portlet_state]
+    return "&".join(raw for raw, _ in kept)
 
 
 def _netloc(scheme: str, host: str, port: int | None) -> str:
@@ -95,15 +111,23 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     if scheme not in ("http", "https") or not host:
         return url
-    return urlunsplit(
-        (
-            scheme,
-            _netloc(scheme, host, port),
-            _clean_path(parts.path),
-            _clean_query(parts.query),
-            "",
-        )
-    )
+    if ":" in host:  # an IPv6 literal goes back in brackets
+        host = f"[{host}]"
+    path = _SESSION_IN_PATH.sub("", parts.path) or "/"
+    cleaned = urlunsplit((scheme, _netloc(scheme, host, port), path, _clean_query(parts.query), ""))
+    try:
+        canonical = canonicalize_url(cleaned)
+    except (ValueError, UnicodeError):  # a host IDNA refuses: keep our own spelling
+        canonical = cleaned
+    return _without_trailing_slash(canonical)
+
+
+def _without_trailing_slash(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    return urlunsplit(parts._replace(path=path))
 
 
 def url_key(url: str) -> str:

@@ -6,27 +6,35 @@ which decodes any byte. A declaration that does not fit the bytes (Latin-1 text 
 a typo'd charset name) is skipped with a warning instead of an exception. One exception to the
 order: bytes declared as a single-byte Western charset that are valid multi-byte UTF-8 are
 UTF-8 (otherwise every ä would become Ã¤), since Latin-1 text is practically never valid UTF-8.
+
+Labels mean what the WHATWG Encoding Standard says browsers do: ``iso-8859-1``, ``latin1`` and
+``us-ascii`` are windows-1252, so a page declared Latin-1 whose bytes hold ``\\x80`` or ``\\x93``
+reads "€" and "“", not C1 control characters. w3lib (Scrapy's encoding code) resolves the labels
+and finds the BOM and the document's declaration; Python's cp1252 codec leaves five bytes
+undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) that the standard maps to the same code points, which
+the ``whatwg-c1`` error handler below does, so windows-1252 decodes every byte as browsers do.
 """
 
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass
 
-_DECLARED_IN_DOCUMENT = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)"""
-    rb"""|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""",
-    re.IGNORECASE,
-)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# WHATWG: these labels mean Windows-1252 in practice.
-_WESTERN = frozenset({"iso8859-1", "ascii", "cp1252"})
-_SNIFF_BYTES = 4096
+from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
+
+# Single-byte Western charsets (after WHATWG resolution they are all windows-1252).
+_WESTERN = frozenset({"cp1252", "iso8859-1", "ascii", "latin-1"})
+_WHATWG_C1 = "whatwg-c1"
+
+
+def _c1_as_code_points(error: UnicodeError) -> tuple[str, int]:
+    """WHATWG windows-1252: the bytes cp1252 leaves undefined are the same code points."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error(_WHATWG_C1, _c1_as_code_points)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +47,16 @@ class Decoded:
 
 
 def declared_in_document(body: bytes) -> str | None:
-    """The charset a document names for itself in its first bytes, if any."""
-    found = _DECLARED_IN_DOCUMENT.search(body[:_SNIFF_BYTES])
-    if not found:
-        return None
-    return (found.group(1) or found.group(2)).decode("ascii").lower()
+    """The charset a document names for itself in its first bytes (resolved as WHATWG says:
+    ``ISO-8859-1`` is ``cp1252``), if any."""
+    return html_body_declared_encoding(body)
 
 
 def decode(body: bytes, declared: str | None) -> Decoded:
     """Decode ``body``; ``declared`` is the charset from the Content-Type header, if any."""
-    for bom, charset in _BOMS:
-        if body.startswith(bom):
-            return Decoded(body.decode(charset, errors="replace"), charset)
+    bom, mark = read_bom(body)
+    if bom is not None and mark is not None:
+        return Decoded(body[len(mark) :].decode(bom, errors="replace"), _python_name(bom))
     claims = [_canonical(c) for c in (declared, declared_in_document(body)) if c]
     if claims and claims[0] in _WESTERN and _is_multibyte_utf8(body):
         warning = f"declared {claims[0]} but the bytes are UTF-8; decoded as utf-8"
@@ -59,20 +65,24 @@ def decode(body: bytes, declared: str | None) -> Decoded:
         text = _try(body, charset)
         if text is not None:
             return Decoded(text, charset, _warning(claims, charset))
-    return Decoded(body.decode("latin-1"), "latin-1", _warning(claims, "latin-1"))
+    raise AssertionError("cp1252 with the whatwg-c1 handler decodes any bytes")  # unreachable
 
 
 def _canonical(label: str) -> str:
-    """Python's name for a charset label (``UTF8`` and ``utf-8`` compare equal)."""
-    try:
-        return codecs.lookup(label.strip().lower()).name
-    except LookupError:
-        return label.strip().lower()
+    """Python's name for a charset label as WHATWG resolves it (``latin1`` is ``cp1252``);
+    an unknown label stays as given, so the warning can name it."""
+    resolved = resolve_encoding(label.strip().lower())
+    return _python_name(resolved) if resolved else label.strip().lower()
+
+
+def _python_name(charset: str) -> str:
+    return codecs.lookup(charset).name
 
 
 def _try(body: bytes, charset: str) -> str | None:
+    errors = _WHATWG_C1 if charset == "cp1252" else "strict"
     try:
-        return body.decode(charset)
+        return body.decode(charset, errors)
     except (LookupError, UnicodeDecodeError):
         return None
 

@@ -96,3 +96,80 @@ def test_canonical_url_idempotent_on_web_urls(
     once = canonical_url(url)
     assert canonical_url(once) == once
     assert "utm_source" not in once and "fbclid" not in once
+
+
+# --- never merging two different addresses -------------------------------------------------
+
+
+def test_latin1_escapes_stay_distinct() -> None:
+    a, o = canonical_url("https://tem.fi/-/p%E4iv%E4"), canonical_url("https://tem.fi/-/p%F6iv%F6")
+    assert a == "https://tem.fi/-/p%E4iv%E4" and o == "https://tem.fi/-/p%F6iv%F6"
+    assert "\ufffd" not in a + o and "%EF%BF%BD" not in a + o
+
+
+def test_escaped_slash_is_not_a_path_separator() -> None:
+    assert canonical_url("https://x.fi/a%2Fb") == "https://x.fi/a%2Fb"
+    assert canonical_url("https://x.fi/a%2Fb") != canonical_url("https://x.fi/a/b")
+
+
+def test_query_values_keep_their_bytes() -> None:
+    assert canonical_url("https://x.fi/haku?q=%E4") != canonical_url("https://x.fi/haku?q=%F6")
+    assert canonical_url("https://x.fi/haku?q=a%26b") != canonical_url("https://x.fi/haku?q=a&b")
+
+
+def test_escape_case_and_unreserved_escapes_are_one_spelling() -> None:
+    assert canonical_url("https://x.fi/p%c3%a4") == canonical_url("https://x.fi/p%C3%A4")
+    assert canonical_url("https://x.fi/%7Euser") == canonical_url("https://x.fi/~user")
+
+
+def test_parameter_lists_are_data() -> None:
+    from aggregator.normalize.urls import PARAMETERS, is_paging_parameter
+
+    assert "fbclid" in PARAMETERS.drop_exact and "utm_" in PARAMETERS.drop_prefixes
+    assert is_paging_parameter("paramPage") and is_paging_parameter("Pagination.Page")
+    assert is_paging_parameter(
+        "_com_liferay_asset_publisher_web_portlet_AssetPublisherPortlet_INSTANCE_fgIbPxH98NzD_cur"
+    )
+    assert not is_paging_parameter("q")
+
+
+# One path segment as raw bytes (any byte), written percent-encoded or, for safe ASCII, as is.
+_SEGMENT_BYTES = st.binary(min_size=1, max_size=6).filter(lambda b: b not in (b".", b".."))
+
+
+def _spell(segment: bytes, escape_all: bool) -> str:
+    from urllib.parse import quote_from_bytes
+
+    return quote_from_bytes(segment, safe="" if escape_all else "-._~!$'()*+,=:@")
+
+
+@given(
+    st.lists(_SEGMENT_BYTES, min_size=1, max_size=4),
+    st.lists(_SEGMENT_BYTES, min_size=1, max_size=4),
+    st.booleans(),
+    st.booleans(),
+)
+def test_distinct_decoded_paths_never_share_a_canonical_url(
+    first: list[bytes], second: list[bytes], escape_first: bool, escape_second: bool
+) -> None:
+    from urllib.parse import unquote_to_bytes, urlsplit
+
+    def url(segments: list[bytes], escape_all: bool) -> str:
+        return "https://x.fi/" + "/".join(_spell(s, escape_all) for s in segments)
+
+    a, b = url(first, escape_first), url(second, escape_second)
+    canonical_a, canonical_b = canonical_url(a), canonical_url(b)
+    decoded_a = unquote_to_bytes(urlsplit(canonical_a).path)
+    if first != second:
+        assert canonical_a != canonical_b, (a, b)
+    else:
+        assert canonical_a == canonical_b, (a, b)
+    # the canonical path still decodes to the bytes the link meant
+    assert decoded_a == b"/" + b"/".join(unquote_to_bytes(_spell(s, True)) for s in first)
+    assert canonical_url(canonical_a) == canonical_a
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40), st.text(max_size=20))
+def test_canonical_url_is_idempotent_with_any_path_and_query(path: str, query: str) -> None:
+    once = canonical_url(f"https://x.fi/{path}?{query}")
+    assert canonical_url(once) == once
