@@ -5,8 +5,11 @@ labels, source publishers) and pass them in with the clock's ``now``, so the sam
 gives the same bytes (golden tests, stable ETags). What the W3C Feed Validation Service and real
 readers need is decided here:
 
-* one stable GUID per story (``urn:uuid:`` derived from the story id and ``base_url``), marked
-  ``isPermaLink="false"`` in RSS; an edit at the source keeps it and moves ``updated`` on;
+* one stable id per story *in each feed* (``urn:uuid:`` derived from the feed's address
+  and the story id), marked ``isPermaLink="false"`` in RSS, while the link stays the story's
+  address at its publisher. Readers such as newsboat key items by guid across all
+  subscriptions, so an id shared by several feeds would show the story in one of them only
+  (docs/FEEDS.md); an edit at the source keeps the id and moves ``updated`` on;
 * the publisher as ``dc:creator`` in RSS (``author`` must be an email address there), as
   ``author/name`` in Atom and ``authors`` in JSON Feed;
 * summaries escaped, built as HTML and sanitised with nh3, typed ``html`` in Atom;
@@ -26,7 +29,7 @@ import re
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -37,7 +40,14 @@ from feedgen.feed import FeedGenerator
 from aggregator.clock import helsinki_date
 from aggregator.display import format_date, format_datetime
 from aggregator.i18n import gettext, ngettext
-from aggregator.publish.opml import SITE_NAME, Catalogue, FeedFormat, FeedSpec, describe
+from aggregator.publish.opml import (
+    DEFAULT_LIMIT,
+    SITE_NAME,
+    Catalogue,
+    FeedFormat,
+    FeedSpec,
+    describe,
+)
 from aggregator.store.queries import GrantView, StoryView
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -107,7 +117,10 @@ def build_document(
 ) -> FeedDocument:
     """The feed ``spec`` in format ``fmt`` over ``stories`` (newest first)."""
     title, description = describe(spec, catalogue)
-    entries = tuple(build_entry(s, spec.language, catalogue, base_url, now) for s in stories)
+    scope = feed_scope(spec, fmt, base_url)
+    entries = tuple(
+        build_entry(s, spec.language, catalogue, base_url, now, scope=scope) for s in stories
+    )
     updated = max((entry.updated for entry in entries), default=_seconds(fallback_updated))
     return FeedDocument(
         title=clean_text(title),
@@ -121,7 +134,13 @@ def build_document(
 
 
 def build_entry(
-    story: StoryView, language: str, catalogue: Catalogue, base_url: str, now: datetime
+    story: StoryView,
+    language: str,
+    catalogue: Catalogue,
+    base_url: str,
+    now: datetime,
+    *,
+    scope: str = "",
 ) -> FeedEntry:
     note = grant_note(story.grant, language, now) if story.grant else None
     title = clean_text(story.title) or story_link(story, base_url)
@@ -131,7 +150,7 @@ def build_entry(
     facts = note.facts if note else ()
     published = _seconds(story.published_at or story.first_seen_at)
     return FeedEntry(
-        guid=story_guid(base_url, story.id),
+        guid=story_guid(scope or base_url, story.id),
         title=title,
         link=story_link(story, base_url),
         summary_html=summary_html(facts, summary),
@@ -146,9 +165,17 @@ def build_entry(
     )
 
 
-def story_guid(base_url: str, story_id: int) -> str:
-    """The story's permanent id in every feed: it survives edits at the source."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url.rstrip('/')}/items/{story_id}").urn
+def feed_scope(spec: FeedSpec, fmt: FeedFormat, base_url: str) -> str:
+    """The address that scopes item ids: the feed's URL without its length limit, so the
+    same selection in another format or language is another feed to a reader, while asking
+    for more items keeps the ids."""
+    return replace(spec, limit=DEFAULT_LIMIT).url(base_url, fmt)
+
+
+def story_guid(scope: str, story_id: int) -> str:
+    """The story's permanent id within the feed ``scope`` (see :func:`feed_scope`): the same
+    on every rebuild and after edits at the source, different in every other feed."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{scope.rstrip('/')}/items/{story_id}").urn
 
 
 def story_link(story: StoryView, base_url: str) -> str:

@@ -30,7 +30,7 @@ import uvicorn
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import FixedClock
-from aggregator.publish.feeds import clean_text, publisher, story_guid, to_uri
+from aggregator.publish.feeds import clean_text, feed_scope, publisher, story_guid, to_uri
 from aggregator.publish.opml import Catalogue, FeedFormat, FeedKind, FeedSpec, describe
 from aggregator.runtime import Runtime
 from aggregator.settings import Settings
@@ -98,15 +98,23 @@ def get(url: str) -> bytes:
         return bytes(response.read())
 
 
+def guid(live: Live, spec: FeedSpec, fmt: FeedFormat, story_id: int) -> str:
+    return story_guid(feed_scope(spec, fmt, live.base), story_id)
+
+
 def assert_same_stories(
-    live: Live, spec: FeedSpec, rows: list[tuple[str, str, str, str]], where: str
+    live: Live,
+    spec: FeedSpec,
+    fmt: FeedFormat,
+    rows: list[tuple[str, str, str, str]],
+    where: str,
 ) -> None:
     """``rows`` (title, link, guid, author) as a reader saw them, in feed order."""
     stories = live.expected(spec)
     assert len(rows) == len(stories), where
     by_guid = {row[2]: row for row in rows}
     for story in stories:
-        title, link, _guid, author = by_guid[story_guid(live.base, story.id)]
+        title, link, _guid, author = by_guid[guid(live, spec, fmt, story.id)]
         expected_title = clean_text(story.title)
         assert title == expected_title or title.startswith(f"{expected_title} ("), where
         assert link == to_uri(story.url), where
@@ -173,13 +181,15 @@ def test_newsboat_reads_rss_and_atom(live: Live, tmp_path: Path) -> None:
         reader.run("-x", "reload")
         assert reader.feeds() == {url: describe(spec, live.catalogue)[0]}
         rows = [row[1:] for row in reader.items()]
-        assert_same_stories(live, spec, rows, f"newsboat {url}")
+        assert_same_stories(live, spec, fmt, rows, f"newsboat {url}")
 
 
 @needs_newsboat
-def test_newsboat_subscribed_through_the_opml_shows_each_story_once(
+def test_newsboat_subscribed_through_the_opml_shows_every_feed_whole(
     live: Live, tmp_path: Path
 ) -> None:
+    """Every feed of the OPML list, and the Atom twin of each, subscribed at once: each shows
+    all its stories (newsboat keys items by guid across feeds, so ids are per feed)."""
     opml = tmp_path / "index.opml"
     opml.write_bytes(get(f"{live.base}/feeds/index.opml"))
     reader = Newsboat(tmp_path / "reader")
@@ -191,19 +201,21 @@ def test_newsboat_subscribed_through_the_opml_shows_each_story_once(
     reader.run("-x", "reload")
     titles = {live.url(s, f): describe(s, live.catalogue)[0] for s in specs for f in FeedFormat}
     assert reader.feeds() == {url: title for url, title in titles.items() if ".json" not in url}
-    items = reader.items()
-    everything = FeedSpec(FeedKind.ALL)
-    assert_same_stories(live, everything, [row[1:] for row in items], "newsboat, all feeds")
-    carriers = {
-        live.url(spec, fmt): {story_guid(live.base, s.id) for s in live.expected(spec)}
-        for spec in specs
-        for fmt in (FeedFormat.RSS, FeedFormat.ATOM)
-    }
-    assert all(guid in carriers[feed_url] for feed_url, _t, _l, guid, _a in items)
+    shown: dict[str, list[tuple[str, str, str, str]]] = {}
+    for feed_url, *row in reader.items():
+        shown.setdefault(feed_url, []).append((row[0], row[1], row[2], row[3]))
+    counts = []
+    for spec in specs:
+        for fmt in (FeedFormat.RSS, FeedFormat.ATOM):
+            url = live.url(spec, fmt)
+            rows = shown.get(url, [])
+            assert_same_stories(live, spec, fmt, rows, f"newsboat, OPML feed {url}")
+            counts.append(len(rows))
+    assert sum(counts) > 2 * len(live.expected(FeedSpec(FeedKind.ALL)))  # stories overlap
 
 
 @needs_newsboat
-def test_newsboat_keeps_one_copy_of_a_story_edited_at_its_source(
+def test_newsboat_keeps_one_copy_per_feed_of_a_story_edited_at_its_source(
     live: Live, tmp_path: Path
 ) -> None:
     reader = Newsboat(tmp_path / "reader")
@@ -218,10 +230,11 @@ def test_newsboat_keeps_one_copy_of_a_story_edited_at_its_source(
         session.add(row)
         versions.bump(session, edited_at)
     reader.run("-x", "reload")
-    items = reader.items()
-    assert [(title, guid) for _f, title, _l, guid, _a in items] == [
-        ("Kuntapaikat 2027: päätös tehty", story_guid(live.base, story.id))
-    ]
+    seen = sorted((feed_url, title, item_id) for feed_url, title, _l, item_id, _a in reader.items())
+    assert seen == sorted(
+        (live.url(spec, fmt), "Kuntapaikat 2027: päätös tehty", guid(live, spec, fmt, story.id))
+        for fmt in (FeedFormat.RSS, FeedFormat.ATOM)
+    )
 
 
 # --- sfeed -----------------------------------------------------------------------------
@@ -248,8 +261,8 @@ def test_sfeed_parses_rss_and_atom(live: Live) -> None:
         )
         records = [sfeed_record(line) for line in parsed.stdout.decode().splitlines()]
         rows = [(r["title"], r["link"], r["id"], r["author"]) for r in records]
-        assert_same_stories(live, spec, rows, f"sfeed {url}")
-        stories = {story_guid(live.base, s.id): s for s in live.expected(spec)}
+        assert_same_stories(live, spec, fmt, rows, f"sfeed {url}")
+        stories = {guid(live, spec, fmt, s.id): s for s in live.expected(spec)}
         for record in records:
             story = stories[record["id"]]
             published = story.published_at or story.first_seen_at
@@ -307,8 +320,59 @@ def test_feedparser_reads_every_rss_and_atom_feed(live: Live) -> None:
             assert parsed.version == version
             assert parsed.feed.title == describe(spec, live.catalogue)[0]
             rows = [(e.title, e.link, e.id, e.author) for e in parsed.entries]
-            assert_same_stories(live, spec, rows, f"feedparser {url}")
+            assert_same_stories(live, spec, fmt, rows, f"feedparser {url}")
             for entry, story in zip(parsed.entries, live.expected(spec), strict=True):
                 published = datetime.fromtimestamp(timegm(entry.published_parsed), UTC)
                 moment = story.published_at or story.first_seen_at
                 assert published == moment.replace(microsecond=0)
+
+
+@pytest.mark.skipif(SFEED is None, reason="sfeed is not installed (Debian package sfeed)")
+def test_sfeed_update_through_the_opml_keeps_every_feed_whole(live: Live, tmp_path: Path) -> None:
+    """sfeed's own loop: the OPML imported into an sfeedrc, ``sfeed_update`` fetches each feed
+    (with curl) into its own file; each file holds every story of its feed."""
+    imported = subprocess.run(
+        [f"{SFEED}_opml_import"],
+        input=get(f"{live.base}/feeds/index.opml"),
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout.decode()
+    feeds_dir = tmp_path / "feeds"
+    sfeedrc = tmp_path / "sfeedrc"
+    sfeedrc.write_text(f"sfeedpath={feeds_dir}\nmaxjobs=2\n{imported}")
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    subprocess.run(
+        [f"{SFEED}_update", str(sfeedrc)], env=env, check=True, timeout=180, capture_output=True
+    )
+    specs = standard_specs_fi(live)
+    for spec in specs:
+        name = describe(spec, live.catalogue)[0].replace("/", "_")
+        lines = (feeds_dir / name).read_text().splitlines()
+        records = [sfeed_record(line) for line in lines]
+        rows = [(r["title"], r["link"], r["id"], r["author"]) for r in records]
+        assert_same_stories(live, spec, FeedFormat.RSS, rows, f"sfeed_update {name}")
+
+
+RSSTAIL = shutil.which("rsstail")
+
+
+@pytest.mark.skipif(RSSTAIL is None, reason="rsstail is not installed (Debian package rsstail)")
+def test_rsstail_shows_every_story_of_each_opml_feed(live: Live) -> None:
+    """rsstail (libmrss) reads each feed of the OPML list once and prints every story."""
+    for spec in standard_specs_fi(live):
+        for fmt in (FeedFormat.RSS, FeedFormat.ATOM):
+            url = live.url(spec, fmt)
+            shown = subprocess.run(
+                [str(RSSTAIL), "-1", "-N", "-l", "-n", "50", "-u", url],
+                capture_output=True,
+                check=True,
+                timeout=60,
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            ).stdout.decode()
+            lines = [line.strip() for line in shown.splitlines() if line.strip()]
+            titles, links = lines[0::2], lines[1::2]  # each story: its title, then its link
+            stories = live.expected(spec)
+            assert len(titles) == len(stories), (url, shown)
+            assert sorted(links) == sorted(to_uri(s.url) for s in stories), url
+            assert {clean_text(s.title) for s in stories} <= {t.split(" (")[0] for t in titles}

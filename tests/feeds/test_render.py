@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from aggregator.publish.feeds import build_document, render, story_guid, to_uri
+from aggregator.publish.feeds import build_document, feed_scope, render, story_guid, to_uri
 from aggregator.publish.opml import FeedFormat, FeedKind, FeedSpec, render_opml
 from aggregator.store.queries import StoryView
 from tests.feeds import validity
@@ -123,22 +123,35 @@ def test_an_edited_story_keeps_its_guid_and_gets_a_later_updated_time() -> None:
     before = json.loads(feed_bytes(FeedSpec(FeedKind.ALL), FeedFormat.JSON, [original]))
     after = json.loads(feed_bytes(FeedSpec(FeedKind.ALL), FeedFormat.JSON, [edited]))
     (old,), (new,) = before["items"], after["items"]
-    assert new["id"] == old["id"] == story_guid(BASE_URL, 2)
+    scope = feed_scope(FeedSpec(FeedKind.ALL), FeedFormat.JSON, BASE_URL)
+    assert new["id"] == old["id"] == story_guid(scope, 2)
     assert new["date_published"] == old["date_published"]
     assert new["date_modified"] == "2026-11-22T12:00:00Z" > old["date_modified"]
     atom = etree.fromstring(feed_bytes(FeedSpec(FeedKind.ALL), FeedFormat.ATOM, [edited]))
-    assert atom.findtext(f"{validity.A}entry/{validity.A}id") == new["id"]
+    atom_scope = feed_scope(FeedSpec(FeedKind.ALL), FeedFormat.ATOM, BASE_URL)
+    assert atom.findtext(f"{validity.A}entry/{validity.A}id") == story_guid(atom_scope, 2)
     assert atom.findtext(f"{validity.A}entry/{validity.A}updated") == "2026-11-22T12:00:00+00:00"
 
 
-def test_guids_differ_between_stories_and_are_the_same_in_every_format() -> None:
+def test_guids_differ_between_stories_and_between_feeds_and_survive_rebuilds() -> None:
+    """Readers that key items by guid across subscriptions (newsboat) must see a story once
+    in every feed that carries it: ids are per feed (and per format), links are the story's."""
     views = story_views()
     rss = etree.fromstring(feed_bytes(FeedSpec(FeedKind.ALL), FeedFormat.RSS, views))
     guids = [guid.text for guid in rss.iter("guid")]
     assert len(set(guids)) == len(views) == len(STORIES)
     assert all(guid.get("isPermaLink") == "false" for guid in rss.iter("guid"))
+    again = etree.fromstring(feed_bytes(FeedSpec(FeedKind.ALL), FeedFormat.RSS, views))
+    assert [guid.text for guid in again.iter("guid")] == guids
     atom = etree.fromstring(feed_bytes(FeedSpec(FeedKind.ALL), FeedFormat.ATOM, views))
-    assert [e.findtext(f"{validity.A}id") for e in atom.iter(f"{validity.A}entry")] == guids
+    atom_ids = [e.findtext(f"{validity.A}id") for e in atom.iter(f"{validity.A}entry")]
+    assert len(atom_ids) == len(guids) and not set(atom_ids) & set(guids)
+    longer = etree.fromstring(feed_bytes(FeedSpec(FeedKind.ALL, limit=100), FeedFormat.RSS, views))
+    assert [guid.text for guid in longer.iter("guid")] == guids  # a longer list, same ids
+    funding = etree.fromstring(feed_bytes(FUNDING_FI, FeedFormat.RSS, views))
+    funding_items = {i.findtext("link"): i.findtext("guid") for i in funding.iter("item")}
+    all_items = {i.findtext("link"): i.findtext("guid") for i in rss.iter("item")}
+    assert funding_items and all(all_items[link] != g for link, g in funding_items.items())
 
 
 def test_dates_are_rfc822_in_rss_and_rfc3339_in_atom_and_json() -> None:
