@@ -113,3 +113,15 @@ class SchedulerLocked(AggregatorError):
     """Another scheduler holds the lease on this database."""
 
     kind = "scheduler-locked"
+
+
+class UnexpectedError(AggregatorError):
+    """An exception this service did not raise on purpose (a library's, or a bug), caught at
+    the smallest unit it spoiled (one page, one article, one item) and told against its URL,
+    so the rest of the source is still read and stored."""
+
+    kind = "internal"
+
+    def __init__(self, url: str, error: BaseException) -> None:
+        self.url = url
+        super().__init__(f"{type(error).__name__}: {str(error)[:300]} ({url})")

@@ -76,6 +76,18 @@ def retry_delay(interval: timedelta, failures: int, policy: BackoffPolicy) -> ti
     return min(interval * (1 << min(failures - 1, 20)), max(policy.cap, interval))
 
 
+URL_RETRY_FLOOR = timedelta(hours=1)
+URL_RETRY_CAP = timedelta(days=7)
+
+
+def url_retry_delay(interval: timedelta, failures: int) -> timedelta:
+    """How long one failing page of a source (an article, a later list page) waits before it
+    is fetched again: at least an hour, doubled per consecutive failure, at most a week. Its
+    source meanwhile runs on its own schedule with the page's list text."""
+    base = max(interval, URL_RETRY_FLOOR)
+    return min(base * (1 << min(max(failures, 1) - 1, 20)), URL_RETRY_CAP)
+
+
 def _markup_changed(previous: Health, report: RunReport) -> bool:
     if report.used_fallback:
         return True

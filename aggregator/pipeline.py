@@ -20,18 +20,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from aggregator.clock import Clock
-from aggregator.errors import AggregatorError, StoreError
+from aggregator.errors import AggregatorError, StoreError, UnexpectedError
 from aggregator.fetch import Fetcher, Validators
-from aggregator.health import Health, RunReport, RunStatus, after_run
+from aggregator.health import Health, RunReport, RunStatus, after_run, url_retry_delay
 from aggregator.normalize.dedupe import Outcome, url_story_key
 from aggregator.normalize.item import merge_article, normalize_item
 from aggregator.normalize.urls import url_key
+from aggregator.sources.base import SourceParser
 from aggregator.sources.registry import SourceConfig, parser_for
 from aggregator.store import versions
 from aggregator.store.batch import StoryBatch
 from aggregator.store.db import session_scope
 from aggregator.store.items import ItemStore, StoredText
-from aggregator.store.sources import SourceStore
+from aggregator.store.sources import SourceStore, UrlRetries
 from aggregator.types import Item, Page, ParseResult, RawItem
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,31 @@ class Services:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+@dataclass(frozen=True, slots=True)
+class PageFailure:
+    """One page of a source (an article, a later list page, one item's URL) that failed."""
+
+    url: str
+    what: str  # "article" | "page" | "item"
+    kind: str
+    message: str
+
+    @classmethod
+    def of(cls, url: str, what: str, error: BaseException) -> PageFailure:
+        if not isinstance(error, AggregatorError):
+            error = UnexpectedError(url, error)
+        return cls(url=url, what=what, kind=error.kind, message=str(error))
+
+
 @dataclass
 class Crawl:
-    """Everything one source's pages yielded, before anything is stored."""
+    """Everything one source's pages yielded, before anything is stored.
+
+    ``page_failures`` are the pages that failed while the source as a whole was read (each is
+    remembered against its URL and retried with backoff, see
+    :func:`aggregator.health.url_retry_delay`); ``pages_read`` are the pages read well, whose
+    earlier failures are forgotten; ``articles_tried`` counts the article fetches.
+    """
 
     items: list[RawItem] = field(default_factory=list)
     article_urls: set[str] = field(default_factory=set)
@@ -66,6 +89,13 @@ class Crawl:
     used_fallback: bool = False
     warnings: list[str] = field(default_factory=list)
     failed_urls: list[AggregatorError] = field(default_factory=list)
+    page_failures: list[PageFailure] = field(default_factory=list)
+    pages_read: list[str] = field(default_factory=list)
+    articles_tried: int = 0
+
+    @property
+    def article_failures(self) -> list[PageFailure]:
+        return [f for f in self.page_failures if f.what == "article"]
 
     def absorb(self, page: Page, result: ParseResult) -> None:
         self.fresh_pages.append(page)
@@ -103,20 +133,27 @@ def crawl_source(source: SourceConfig, fetch: Callable[[str, str], Page]) -> Cra
                 seen.add(url)
                 try:
                     page = fetch(source.id, url)
-                except AggregatorError as error:
+                    crawl.pages_fetched += 1
+                    if page.not_modified:
+                        crawl.pages_not_modified += 1
+                        break
+                    result = parser.parse_list(source, page)
+                except Exception as error:
                     if len(seen) == 1:
                         raise
-                    crawl.warnings.append(f"{url}: page skipped: {error}")
+                    # A later page costs only itself: what the earlier pages gave is kept.
+                    failure = PageFailure.of(url, "page", error)
+                    crawl.page_failures.append(failure)
+                    crawl.warnings.append(f"{url}: page skipped: {failure.message}")
                     break
-                crawl.pages_fetched += 1
-                if page.not_modified:
-                    crawl.pages_not_modified += 1
-                    break
-                result = parser.parse_list(source, page)
                 crawl.absorb(page, result)
+                if len(seen) > 1:
+                    crawl.pages_read.append(url)
                 queue.extend(u for u in result.next_pages if u not in seen)
         except AggregatorError as error:
             crawl.failed_urls.append(error)
+        except Exception as error:  # the first page of this list, spoiled by a library or a bug
+            crawl.failed_urls.append(UnexpectedError(start_url, error))
     return crawl
 
 
@@ -160,25 +197,57 @@ def complete_items(
     crawl: Crawl,
     engine: Engine,
     fetch: Callable[[str, str], Page],
+    *,
+    now: datetime | None = None,
 ) -> list[RawItem]:
-    """List items completed with their article pages, fetched only where needed."""
+    """List items completed with their article pages, fetched only where needed.
+
+    Any exception reading one article (the fetch, or its parse) costs that article only: the
+    story keeps its list text and the failure goes to ``crawl.page_failures``. With ``now``,
+    an article that failed before and waits for its retry time is not fetched this pass.
+    """
     parser = parser_for(source)
     raws = _unique_by_url(crawl.items)
     with session_scope(engine) as session:
         stored = ItemStore(session).stored_texts(url_story_key(raw.url) for raw in raws)
+        retries = (
+            SourceStore(session).failed_urls(source.id, crawl.article_urls, now)
+            if now is not None
+            else UrlRetries()
+        )
     completed = []
     for raw in raws:
         text = stored.get(url_story_key(raw.url))
-        if raw.url not in crawl.article_urls or not _needs_article(raw, text):
+        wanted = _needs_article(raw, text) or raw.url in retries.due
+        if raw.url not in crawl.article_urls or not wanted:
             completed.append(_with_stored_text(raw, text) if text else raw)
             continue
-        try:
-            page = fetch(source.id, raw.url)
-            completed.append(merge_article(raw, parser.parse_article(source, page)))
-        except AggregatorError as error:
-            crawl.warnings.append(f"article not read, list text kept: {error}")
-            completed.append(raw)
+        if raw.url in retries.waiting:
+            crawl.warnings.append(f"article waits for its retry after failing: {raw.url}")
+            completed.append(_with_stored_text(raw, text) if text else raw)
+            continue
+        completed.append(_read_article(source, parser, crawl, raw, fetch))
     return completed
+
+
+def _read_article(
+    source: SourceConfig,
+    parser: SourceParser,
+    crawl: Crawl,
+    raw: RawItem,
+    fetch: Callable[[str, str], Page],
+) -> RawItem:
+    crawl.articles_tried += 1
+    try:
+        page = fetch(source.id, raw.url)
+        merged = merge_article(raw, parser.parse_article(source, page))
+    except Exception as error:  # not only ours: a library's or a bug's, in this article only
+        failure = PageFailure.of(raw.url, "article", error)
+        crawl.page_failures.append(failure)
+        crawl.warnings.append(f"article not read, list text kept: {failure.message}")
+        return raw
+    crawl.pages_read.append(raw.url)
+    return merged
 
 
 # --- storing ---------------------------------------------------------------------------------
@@ -213,6 +282,18 @@ class StoreCounts:
     new: int = 0
     updated: int = 0
     new_ids: list[int] = field(default_factory=list)
+    failed: list[PageFailure] = field(default_factory=list)
+
+
+def _normalised(items: Sequence[RawItem], counts: StoreCounts) -> list[Item]:
+    """Each item normalised on its own: one that cannot be is left out and told by its URL."""
+    normalised = []
+    for raw in items:
+        try:
+            normalised.append(normalize_item(raw))
+        except Exception as error:
+            counts.failed.append(PageFailure.of(raw.url, "item", error))
+    return normalised
 
 
 def store_items(
@@ -224,12 +305,12 @@ def store_items(
     statements (:class:`~aggregator.store.batch.StoryBatch`); then each enricher gets the
     stories that are new, edited, or newly carried by a source, in their order.
     """
-    normalised = [normalize_item(raw) for raw in items]
+    counts = StoreCounts()
+    normalised = _normalised(items, counts)
     batch = StoryBatch(session, now)
     batch.load(normalised)
     for item in normalised:
         batch.add(item)
-    counts = StoreCounts()
     to_enrich = []
     for saved in batch.write():
         outcome = saved.decision.outcome
@@ -265,15 +346,20 @@ def _report(
     started: datetime,
     finished: datetime,
 ) -> RunReport:
-    status = RunStatus.PARTIAL if crawl.failed_urls else RunStatus.OK
-    first_error = crawl.failed_urls[0] if crawl.failed_urls else None
+    failures = [*crawl.page_failures, *counts.failed]
+    partial = bool(crawl.failed_urls or failures)
+    kind, message = "", ""
+    if crawl.failed_urls:
+        kind, message = crawl.failed_urls[0].kind, str(crawl.failed_urls[0])
+    elif failures:
+        kind, message = failures[0].kind, _failures_summary(crawl, failures)
     return RunReport(
         source_id=source.id,
         started_at=started,
         finished_at=finished,
-        status=status,
-        error_kind=first_error.kind if first_error else "",
-        error_message=str(first_error) if first_error else "",
+        status=RunStatus.PARTIAL if partial else RunStatus.OK,
+        error_kind=kind,
+        error_message=message,
         warnings=tuple(crawl.warnings),
         pages_fetched=crawl.pages_fetched,
         pages_not_modified=crawl.pages_not_modified,
@@ -284,6 +370,21 @@ def _report(
         used_fallback=crawl.used_fallback,
         new_item_ids=tuple(counts.new_ids),
     )
+
+
+def _failures_summary(crawl: Crawl, failures: Sequence[PageFailure]) -> str:
+    """What the source's health shows of a partial run: how many of what failed, and which
+    URLs (the whole list, so an admin sees every one; the run's warnings say why)."""
+    parts = []
+    articles = [f for f in failures if f.what == "article"]
+    if articles:
+        parts.append(f"{len(articles)} of {crawl.articles_tried} articles failed")
+    for what, label in (("page", "list pages"), ("item", "items")):
+        count = sum(f.what == what for f in failures)
+        if count:
+            parts.append(f"{count} {label} failed")
+    details = "; ".join(f"{f.url} ({f.message})" for f in failures)
+    return f"{', '.join(parts)}: {details}"
 
 
 def _failed_report(
@@ -339,7 +440,9 @@ def run_source(source: SourceConfig, services: Services) -> RunReport:
         crawl = crawl_source(source, _fetcher_with_validators(services))
         if crawl.failed_urls and len(crawl.failed_urls) == len(source.urls):
             raise crawl.failed_urls[0]
-        items = complete_items(source, crawl, services.engine, _fetch_plain(services))
+        items = complete_items(
+            source, crawl, services.engine, _fetch_plain(services), now=services.clock.now()
+        )
         return _store_run(source, services, crawl, items, started)
     except AggregatorError as error:
         report = _failed_report(source, error, started, services.clock.now())
@@ -369,6 +472,7 @@ def _store_run(
             source.id, after_run(sources.health(source.id), report, _interval(source))
         )
         sources.add_run(report)
+        _remember_page_failures(sources, source, crawl, [*crawl.page_failures, *counts.failed], now)
         for page in crawl.fresh_pages:
             validators = Validators.from_page(page)
             if validators is not None:
@@ -376,6 +480,26 @@ def _store_run(
                     source.id, page.url, validators.etag, validators.last_modified, now
                 )
     return report
+
+
+def _remember_page_failures(
+    sources: SourceStore,
+    source: SourceConfig,
+    crawl: Crawl,
+    failures: Sequence[PageFailure],
+    now: datetime,
+) -> None:
+    """Count each failed page against its URL (its next try backs off); forget pages read."""
+    sources.clear_url_failures(source.id, crawl.pages_read)
+    interval = _interval(source)
+    for failure in failures:
+        sources.record_url_failure(
+            source.id,
+            failure.url,
+            (failure.kind, failure.message),
+            now,
+            lambda count: url_retry_delay(interval, count),
+        )
 
 
 def run_pass(sources: Sequence[SourceConfig], services: Services) -> list[RunReport]:
@@ -404,8 +528,10 @@ def check_source(source: SourceConfig, fetcher: Fetcher, *, articles: int = 5) -
         if index < articles and raw.url in crawl.article_urls:
             try:
                 raw = merge_article(raw, parser.parse_article(source, fetcher.get(raw.url)))
-            except AggregatorError as error:
-                crawl.warnings.append(f"article not read: {error}")
+            except Exception as error:  # one article's failure, whatever raised it
+                crawl.warnings.append(
+                    f"article not read: {PageFailure.of(raw.url, 'article', error).message}"
+                )
         items.append(normalize_item(raw))
     return CheckResult(items=items, crawl=crawl)
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from aggregator.health import Health, RunReport
-from aggregator.store.models import HttpValidator, SourceRun, SourceState
+from aggregator.store.models import HttpValidator, SourceRun, SourceState, UrlFailure
 
 _HEALTH_FIELDS = tuple(f.name for f in fields(Health))
 URL_CHARS, ETAG_CHARS, LAST_MODIFIED_CHARS = 1024, 255, 64  # models/ingest.py HttpValidator
+
+
+@dataclass(frozen=True, slots=True)
+class UrlRetries:
+    """Pages that failed before: ``waiting`` for their retry time, or ``due`` again."""
+
+    waiting: frozenset[str] = frozenset()
+    due: frozenset[str] = frozenset()
 
 
 class SourceStore:
@@ -111,6 +120,81 @@ class SourceStore:
             select(HttpValidator).where(HttpValidator.source_id == source_id)
         ):
             self.session.delete(row)
+
+    # --- pages that failed (an article, a later list page) ------------------------------
+
+    def url_failures(self, source_id: str) -> list[UrlFailure]:
+        """The source's failing pages, most recent failure first."""
+        return list(
+            self.session.exec(
+                select(UrlFailure)
+                .where(UrlFailure.source_id == source_id)
+                .order_by(col(UrlFailure.last_failed_at).desc(), col(UrlFailure.url))
+            )
+        )
+
+    def url_failures_by_source(self) -> dict[str, list[UrlFailure]]:
+        """Every failing page, per source, most recent failure first (the dashboard)."""
+        grouped: dict[str, list[UrlFailure]] = {}
+        query = select(UrlFailure).order_by(
+            col(UrlFailure.last_failed_at).desc(), col(UrlFailure.url)
+        )
+        for row in self.session.exec(query):
+            grouped.setdefault(row.source_id, []).append(row)
+        return grouped
+
+    def failed_urls(self, source_id: str, urls: Iterable[str], now: datetime) -> UrlRetries:
+        """Those of ``urls`` that failed before: still waiting for their retry time, or due."""
+        wanted = [url for url in set(urls) if len(url) <= URL_CHARS]
+        if not wanted:
+            return UrlRetries()
+        rows = self.session.exec(
+            select(UrlFailure.url, UrlFailure.retry_at).where(
+                UrlFailure.source_id == source_id, col(UrlFailure.url).in_(wanted)
+            )
+        ).all()
+        return UrlRetries(
+            waiting=frozenset(url for url, at in rows if at > now),
+            due=frozenset(url for url, at in rows if at <= now),
+        )
+
+    def record_url_failure(
+        self,
+        source_id: str,
+        url: str,
+        error: tuple[str, str],
+        now: datetime,
+        delay: Callable[[int], timedelta],
+    ) -> None:
+        """Count one more failure of ``url`` (``error`` is kind and message); its next try waits
+        ``delay(failures)``. A URL wider than the column is not remembered (retried each pass)."""
+        if len(url) > URL_CHARS:
+            return
+        row = self.session.get(UrlFailure, (source_id, url))
+        if row is None:
+            row = UrlFailure(
+                source_id=source_id,
+                url=url,
+                failures=0,
+                first_failed_at=now,
+                last_failed_at=now,
+                retry_at=now,
+            )
+        row.failures += 1
+        row.last_failed_at = now
+        row.retry_at = now + delay(row.failures)
+        row.error_kind, row.error_message = error[0][:64], error[1][:2000]
+        self.session.add(row)
+
+    def clear_url_failures(self, source_id: str, urls: Iterable[str]) -> None:
+        """Forget the failures of pages that were read again."""
+        read = [url for url in set(urls) if len(url) <= URL_CHARS]
+        if read:
+            self.session.exec(
+                delete(UrlFailure).where(
+                    col(UrlFailure.source_id) == source_id, col(UrlFailure.url).in_(read)
+                )
+            )
 
 
 WEEK = timedelta(days=7)

@@ -230,3 +230,29 @@ def test_dashboard_shows_the_schedulers_next_runs_last_results_and_digest_jobs(
     assert "SMTP 421 try later" in digests
     finnish = admin_client.get("/admin/sources?lang=fi").text
     assert "Uutiskirjeiden ajot" in finnish
+
+
+def test_dashboard_lists_the_failing_links_of_a_source(
+    admin_client: TestClient, engine: Engine, seeded: Seeded
+) -> None:
+    """A partial failure names its URLs for the admin, with the error and the next try."""
+    with session_scope(engine) as session:
+        store = SourceStore(session)
+        for url in ("https://www.hyvaks.fi/badredir", "https://www.hyvaks.fi/rikki"):
+            store.record_url_failure(
+                "hyvaks-uutiset",
+                url,
+                ("fetch", f"redirect to an invalid Location ({url})"),
+                NOW,
+                lambda count: timedelta(hours=count),
+            )
+
+    page = admin_client.get("/admin/sources?lang=en")
+
+    assert page.status_code == 200
+    row = page.text.split('id="source-hyvaks-uutiset"', 1)[1].split("</tr>", 1)[0]
+    assert "2 links failing" in row
+    assert "https://www.hyvaks.fi/badredir" in row
+    assert "https://www.hyvaks.fi/rikki" in row
+    assert "redirect to an invalid Location" in row
+    assert "2 linkkiä epäonnistuu" in admin_client.get("/admin/sources?lang=fi").text

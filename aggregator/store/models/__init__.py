@@ -12,6 +12,7 @@ from aggregator.store.models.ingest import (
     SourceRun,
     SourceState,
     StoryKey,
+    UrlFailure,
 )
 from aggregator.store.models.mail import DeliveredItem, Delivery, MailEvent, Subscriber
 from aggregator.store.models.ops import (
@@ -46,4 +47,5 @@ __all__ = [
     "Subscriber",
     "TagOverride",
     "TagRow",
+    "UrlFailure",
 ]

@@ -114,3 +114,20 @@ class HttpValidator(SQLModel, table=True):
     etag: str | None = Field(default=None, max_length=255)
     last_modified: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class UrlFailure(SQLModel, table=True):
+    """A page of a source (an article, a later list page) that failed, and when to try it
+    again: a link that keeps failing waits longer each time instead of being fetched on every
+    pass. The row goes away when the page is read again."""
+
+    __tablename__ = "url_failure"
+
+    source_id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(primary_key=True, max_length=1024)
+    failures: int = 1
+    first_failed_at: datetime = Field(sa_type=UTCDateTime)
+    last_failed_at: datetime = Field(sa_type=UTCDateTime)
+    retry_at: datetime = Field(sa_type=UTCDateTime)
+    error_kind: str = Field(default="", max_length=64)
+    error_message: str = Field(default="", sa_type=Text)

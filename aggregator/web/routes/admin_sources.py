@@ -10,7 +10,7 @@ run records its outcome on the health row like a scheduled one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from aggregator.schedule.jobs import source_job_id
 from aggregator.schedule.state import JobStateView, job_states
 from aggregator.sources.registry import SourceConfig
 from aggregator.store import audit, versions
-from aggregator.store.models import SourceState
+from aggregator.store.models import SourceState, UrlFailure
 from aggregator.store.sources import WEEK, SourceStore
 from aggregator.web.deps import AdminDep, FormDep, RuntimeDep, SessionDep, render_page
 from aggregator.web.source_form import SourceForm, parse_source_form
@@ -44,6 +44,7 @@ class SourceRow:
     items_week: int
     edited: bool
     job: JobStateView | None = None
+    failing: Sequence[UrlFailure] = ()
 
 
 def _configured(runtime: Runtime, source_id: str) -> SourceConfig:
@@ -64,6 +65,7 @@ def dashboard(
     schedule = load_schedule_config(runtime.settings.config_dir / SCHEDULE_FILE)
     jobs = job_states(session, now=now, stale_after=schedule.stale_after)
     configured = {s.id: s for s in runtime.configured_sources}
+    failing = store.url_failures_by_source()
     rows = [
         SourceRow(
             source=source,
@@ -72,6 +74,7 @@ def dashboard(
             items_week=per_week.get(source.id, 0),
             edited=bool(states.get(source.id) and states[source.id].overrides),
             job=jobs.get(source_job_id(source.id)),
+            failing=failing.get(source.id, ()),
         )
         for source in runtime.sources()
     ]
