@@ -5,7 +5,7 @@ PYTEST_WORKERS ?= 2
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: install demo test lint typecheck unit postgres bench serve clean
+.PHONY: install demo test lint typecheck unit postgres wheel-check bench serve clean
 
 install:
 	@bash scripts/bootstrap.sh
@@ -31,7 +31,12 @@ unit: install
 postgres: install
 	TEST_DATABASE=postgres $(VENV)/pytest -n $(PYTEST_WORKERS) -q -m db
 
-test: lint typecheck unit postgres
+# The package as users get it: the wheel installed in a fresh venv outside the checkout runs
+# `aggregator demo --once` and serves a Finnish page with its styles (scripts/check_wheel.py).
+wheel-check: install
+	$(VENV)/python scripts/check_wheel.py
+
+test: lint typecheck unit postgres wheel-check
 
 bench: install
 	$(VENV)/python -m benchmarks

@@ -21,9 +21,11 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from aggregator.resources import package_path
+
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "fi"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = package_path("locale")
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from aggregator.resources import package_path, package_root
 
 
 class Settings(BaseSettings):
@@ -31,13 +31,15 @@ class Settings(BaseSettings):
 
     # --- storage and config -----------------------------------------------------------
     database_url: str = Field(
-        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'aggregator.sqlite3'}",
+        default="sqlite:///var/aggregator.sqlite3",
         validation_alias=AliasChoices("DATABASE_URL", "AGGREGATOR_DATABASE_URL"),
-        description="SQLAlchemy URL; postgresql+psycopg://... selects PostgreSQL.",
+        description="SQLAlchemy URL (a relative SQLite path is relative to the working folder); "
+        "postgresql+psycopg://... selects PostgreSQL.",
     )
     config_dir: Path = Field(
-        default=PROJECT_ROOT / "config",
-        description="Folder with sources.toml, taxonomy.toml, rules.toml, schedule.toml.",
+        default_factory=lambda: package_path("config"),
+        description="Folder with sources.toml, taxonomy.toml, rules.toml, schedule.toml "
+        "(default: the package's copy of the project's config/).",
     )
 
     # --- public addresses -------------------------------------------------------------
@@ -122,7 +124,7 @@ def settings_markdown() -> str:
     for name, field in Settings.model_fields.items():
         default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
         shown = "(set it)" if isinstance(default, SecretStr) else str(default)
-        shown = shown.replace(str(PROJECT_ROOT), ".")
+        shown = shown.replace(str(package_root()), "<package>")
         rows.append(f"| `{environment_name(name)}` | `{shown}` | {field.description} |")
     return "\n".join(rows) + "\n"
 

@@ -14,9 +14,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from aggregator.display import format_date, format_datetime
 from aggregator.i18n import normalise_language, template_functions
-from aggregator.settings import PROJECT_ROOT
+from aggregator.resources import package_path
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
+TEMPLATES_DIR = package_path("templates")
 
 
 @lru_cache(maxsize=1)

@@ -36,10 +36,11 @@ from sqlmodel import SQLModel
 
 from aggregator.clock import FixedClock
 from aggregator.publish.delivery import DeliveryPolicy, DigestRunner
-from aggregator.settings import PROJECT_ROOT, Settings
+from aggregator.settings import Settings
 from aggregator.store.db import create_all, make_engine, session_scope
 from aggregator.store.subscribers import Frequency
 from aggregator.store.tags import TagStore
+from benchmarks.common import ROOT as PROJECT_ROOT
 
 DEFAULT_SUBSCRIBERS = 10_000
 DEFAULT_ITEMS = 500
@@ -214,7 +215,7 @@ def smtp_sink_process() -> Iterator[tuple[int, list[str]]]:
     """A counting aiosmtpd sink in its own process; yields its port and, after exit, its
     final output lines."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "aggregator.publish.smtp_sink", "--port", "0", "--quiet"],
+        [sys.executable, "-m", "aggregator.demo.smtp_sink", "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,
         text=True,
         cwd=PROJECT_ROOT,

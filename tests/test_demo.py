@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from aggregator.settings import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 
 def _free_port() -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.settings import PROJECT_ROOT, Settings, environment_name, settings_markdown
+from aggregator.settings import Settings, environment_name, settings_markdown
+from tests.support.paths import PROJECT_ROOT
 
 
 def test_settings_doc_is_the_generated_table() -> None:

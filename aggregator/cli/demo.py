@@ -14,7 +14,7 @@ import click
 @click.option("--check", "check_only", is_flag=True, help="Only validate every _site.toml.")
 def mirror(port: int, root: str | None, check_only: bool) -> None:
     """Serve the recorded sites on loopback (point AGGREGATOR_MIRROR_URL at it)."""
-    from aggregator.mirror.cli import DEFAULT_ROOT, check, serve
+    from aggregator.demo.mirror.cli import DEFAULT_ROOT, check, serve
 
     folder = Path(root) if root else DEFAULT_ROOT
     if check_only:
@@ -34,6 +34,6 @@ def mirror(port: int, root: str | None, check_only: bool) -> None:
 )
 def demo(once: bool, port: int, database: str | None) -> None:
     """Everything, offline, against the recorded sites."""
-    from aggregator.demo import DEMO_DB, run_demo
+    from aggregator.demo.runner import DEMO_DB, run_demo
 
     sys.exit(run_demo(once=once, port=port, database=Path(database) if database else DEMO_DB))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -19,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from aggregator.resources import package_path
 from aggregator.runtime import Runtime
 from aggregator.tagging.morphology import Morphology
 from aggregator.web.auth import LoginRequired, login_url
@@ -40,7 +40,7 @@ from aggregator.web.routes import subscriptions as subscription_routes
 from aggregator.web.security import SecurityMiddleware, csrf_protect
 from aggregator.web.tagging_service import TaggingService
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = package_path("web", "static")
 
 BackgroundRunner = Callable[[Callable[[], None], str], None]
 

@@ -30,11 +30,12 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import FixedClock
-from aggregator.publish.smtp_sink import SmtpSink
+from aggregator.demo.smtp_sink import SmtpSink
 from aggregator.runtime import Runtime
-from aggregator.settings import PROJECT_ROOT, Settings
+from aggregator.settings import Settings
 from aggregator.store.db import create_all, make_engine
 from aggregator.web.app import create_app
+from tests.support.paths import PROJECT_ROOT
 from tests.web.seed import ADMIN_EMAIL, ADMIN_PASSWORD, NOW, Seeded, seed_database, write_config
 
 CHROMIUM = Path("/usr/bin/chromium")

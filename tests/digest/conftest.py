@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import FixedClock
+from aggregator.demo.smtp_sink import SmtpSink
 from aggregator.publish.delivery import DeliveryPolicy, DigestRunner
-from aggregator.publish.smtp_sink import SmtpSink
 from aggregator.runtime import Runtime
 from aggregator.settings import Settings
 from aggregator.store.db import session_scope

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 
 from aggregator.i18n import LOCALE_DIR
 from aggregator.publish.forms import ERROR_MESSAGES
-from aggregator.settings import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 TEMPLATE_DIRS = [PROJECT_ROOT / "templates" / "email", PROJECT_ROOT / "templates" / "subscribe"]
 MODULES = ["digest.py", "message.py", "forms.py", "delivery.py", "subscriptions.py"]

@@ -18,13 +18,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from aggregator.cli import main
-from aggregator.publish.smtp_sink import ReceivedMail, SmtpSink
+from aggregator.demo.smtp_sink import ReceivedMail, SmtpSink
 from aggregator.runtime import Runtime
-from aggregator.settings import PROJECT_ROOT
 from aggregator.store.db import session_scope
 from aggregator.store.models import DeliveredItem, Delivery
 from aggregator.store.subscribers import SubscriberStatus, SubscriberStore
 from tests.digest.conftest import BASE_URL, Story, add_subscriber, store_stories
+from tests.support.paths import PROJECT_ROOT
 
 
 def run(runtime: Runtime, *args: str) -> tuple[int, str]:

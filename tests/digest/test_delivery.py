@@ -15,11 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from aggregator.clock import FixedClock
+from aggregator.demo.smtp_sink import SmtpSink
 from aggregator.errors import DeliveryError
 from aggregator.publish.delivery import DeliveryPolicy, DigestRunner
 from aggregator.publish.digest import MAX_STORIES
 from aggregator.publish.mailer import Mailer, MailServerUnavailable, MailSession
-from aggregator.publish.smtp_sink import SmtpSink
 from aggregator.settings import Settings
 from aggregator.store.db import session_scope
 from aggregator.store.deliveries import DeliveryStatus

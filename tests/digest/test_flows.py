@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import FixedClock
+from aggregator.demo.smtp_sink import SmtpSink
 from aggregator.publish.delivery import send_digests
-from aggregator.publish.smtp_sink import SmtpSink
 from aggregator.publish.subscriptions import Subscriptions
 from aggregator.runtime import Runtime
 from aggregator.store.subscribers import Frequency, Preferences, SubscriberStatus

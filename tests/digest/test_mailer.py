@@ -19,10 +19,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import FixedClock
+from aggregator.demo.smtp_sink import SmtpSink, _LoopbackController
 from aggregator.errors import DeliveryError
 from aggregator.publish.delivery import DeliveryPolicy, DigestRunner
 from aggregator.publish.mailer import Mailer, OutcomeUnknown, RateLimiter
-from aggregator.publish.smtp_sink import SmtpSink, _LoopbackController
 from aggregator.store.subscribers import Frequency
 from tests.digest.conftest import NOW, Story, add_subscriber, make_settings, store_stories
 

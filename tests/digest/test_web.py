@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from aggregator.clock import FixedClock
+from aggregator.demo.smtp_sink import ReceivedMail, SmtpSink
 from aggregator.i18n import gettext
 from aggregator.publish.delivery import DigestRunner
-from aggregator.publish.smtp_sink import ReceivedMail, SmtpSink
 from aggregator.runtime import Runtime
 from aggregator.store.db import session_scope
 from aggregator.store.models import DeliveredItem, Delivery, MailEvent, Subscriber

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from aggregator.clock import FixedClock
+from aggregator.demo.mirror import MirrorServer, Route
 from aggregator.fetch import Fetcher
 from aggregator.fetch.guard import Resolver
 from aggregator.fetch.pinned import NetworkRoute
-from aggregator.mirror import MirrorServer, Route
 from aggregator.settings import Settings
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator.demo.mirror import Route
 from aggregator.errors import FetchError
-from aggregator.mirror import Route
 
 from .conftest import FetcherFactory, MirrorFactory
 

@@ -4,8 +4,8 @@ From, Accept), what the Page holds, and conditional GET with ETag and Last-Modif
 from __future__ import annotations
 
 from aggregator.clock import FixedClock
+from aggregator.demo.mirror import Route
 from aggregator.fetch import Fetcher, Validators
-from aggregator.mirror import Route
 from aggregator.types import Page
 
 from .conftest import START, FetcherFactory, MirrorFactory, make_settings, paths

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator.demo.mirror import Route
 from aggregator.errors import BlockedAddress, FetchError
 from aggregator.fetch.guard import AddressGuard, Resolver
-from aggregator.mirror import Route
 
 from .conftest import FetcherFactory, MirrorFactory
 

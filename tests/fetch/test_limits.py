@@ -9,8 +9,8 @@ import zlib
 
 import pytest
 
+from aggregator.demo.mirror import Route
 from aggregator.errors import FetchError, FetchTimeout, TooLarge
-from aggregator.mirror import Route
 
 from .conftest import FetcherFactory, MirrorFactory
 

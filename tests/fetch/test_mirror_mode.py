@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator.demo.mirror import Route
 from aggregator.errors import BlockedAddress
 from aggregator.fetch.mirror_map import MirrorMap
-from aggregator.mirror import Route
 
 from .conftest import FetcherFactory, MirrorFactory
 

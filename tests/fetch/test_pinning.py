@@ -13,10 +13,10 @@ from collections.abc import Iterable
 import httpcore
 import pytest
 
+from aggregator.demo.mirror import MirrorServer, Route
 from aggregator.errors import BlockedAddress
 from aggregator.fetch.guard import AddressGuard
 from aggregator.fetch.pinned import PinnedBackend, pinned_transport
-from aggregator.mirror import MirrorServer, Route
 
 from .conftest import FetcherFactory, MirrorFactory
 

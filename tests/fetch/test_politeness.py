@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 from aggregator.clock import FixedClock
+from aggregator.demo.mirror import Route
 from aggregator.fetch.politeness import HostPacer
-from aggregator.mirror import Route
 
 from .conftest import START, FetcherFactory, MirrorFactory
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator.demo.mirror import Route
 from aggregator.errors import (
     BlockedAddress,
     FetchError,
@@ -12,7 +13,6 @@ from aggregator.errors import (
     RobotsDisallowed,
     TooManyRedirects,
 )
-from aggregator.mirror import Route
 
 from .conftest import FetcherFactory, MirrorFactory, paths
 

@@ -11,9 +11,9 @@ from email.utils import format_datetime
 import pytest
 
 from aggregator.clock import FixedClock
+from aggregator.demo.mirror import Route
 from aggregator.errors import FetchError, HTTPStatusError
 from aggregator.fetch.retry import backoff_delay, retry_after_seconds
-from aggregator.mirror import Route
 
 from .conftest import START, FetcherFactory, MirrorFactory, paths
 

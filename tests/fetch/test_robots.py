@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from aggregator.clock import FixedClock
+from aggregator.demo.mirror import Route
 from aggregator.errors import RobotsDisallowed
 from aggregator.fetch.robots import RobotsAnswer, rules_from_answer
-from aggregator.mirror import Route
 
 from .conftest import START, FetcherFactory, MirrorFactory, paths
 

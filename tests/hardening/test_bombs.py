@@ -22,9 +22,9 @@ from typing import Any
 import feedparser
 import pytest
 
+from aggregator.demo.mirror import MirrorServer, Route
 from aggregator.errors import ParseError
 from aggregator.health import RunStatus
-from aggregator.mirror import MirrorServer, Route
 from tests.hardening.conftest import FEED, HTML_LIST, JSON_API, parse_or_error
 from tests.pipeline.conftest import MALFORMED, Harness, first_page_route
 

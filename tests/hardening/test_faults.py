@@ -24,10 +24,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine, select
 
 from aggregator.curation import TaggerProvider, seed_tagging
+from aggregator.demo.mirror import MirrorServer, Route
 from aggregator.enrich import GRANT_CALLS
 from aggregator.fetch import Fetcher
 from aggregator.health import RunReport, RunStatus
-from aggregator.mirror import MirrorServer, Route
 from aggregator.normalize.dedupe import Outcome
 from aggregator.pipeline import Enricher, run_pass
 from aggregator.runtime import Runtime

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.mirror import main
+from aggregator.demo.mirror import main
 
 from .conftest import write_site
 

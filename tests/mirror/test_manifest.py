@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.demo.mirror import MirrorServer, Route, load_manifest
+from aggregator.demo.mirror.manifest import route_key
 from aggregator.errors import ConfigError
-from aggregator.mirror import MirrorServer, Route, load_manifest
-from aggregator.mirror.manifest import route_key
 
 from .conftest import write_site
 

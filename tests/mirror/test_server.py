@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from aggregator.clock import FixedClock
-from aggregator.mirror import MirrorServer, Route
+from aggregator.demo.mirror import MirrorServer, Route
 
 from .conftest import START, write_site
 

@@ -21,19 +21,20 @@ from sqlmodel import select
 
 from aggregator.clock import FixedClock
 from aggregator.curation import TaggerProvider, seed_tagging
+from aggregator.demo.mirror import MirrorServer
+from aggregator.demo.mirror.manifest import Route
 from aggregator.enrich import GRANT_CALLS
 from aggregator.health import RunReport
-from aggregator.mirror import MirrorServer
-from aggregator.mirror.manifest import Route
 from aggregator.pipeline import Enricher, run_pass
 from aggregator.runtime import Runtime
-from aggregator.settings import PROJECT_ROOT, Settings
+from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig, load_sources
 from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, ItemTag, Sighting, SourceState
 from aggregator.store.sources import SourceStore
 from aggregator.tagging.morphology import Morphology, create_morphology
 from tests.conftest import SITES
+from tests.support.paths import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / "config"
 MALFORMED = PROJECT_ROOT / "tests" / "fixtures" / "malformed"

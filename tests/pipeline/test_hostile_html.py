@@ -14,9 +14,9 @@ from lxml import etree
 from sqlmodel import select
 
 from aggregator.curation import TaggerProvider
-from aggregator.mirror.manifest import Route
+from aggregator.demo.mirror.manifest import Route
+from aggregator.demo.smtp_sink import SmtpSink
 from aggregator.publish.compose import DigestComposer
-from aggregator.publish.smtp_sink import SmtpSink
 from aggregator.publish.subscriptions import Subscriptions
 from aggregator.runtime import Runtime
 from aggregator.store.db import session_scope

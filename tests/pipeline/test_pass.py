@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from aggregator.demo.mirror.manifest import Route
 from aggregator.health import RunStatus
-from aggregator.mirror.manifest import Route
 from aggregator.store.db import session_scope
 from aggregator.store.models import GrantCallRow, ItemRow, Sighting, SourceRun
 from tests.conftest import SITES

@@ -1,6 +1,6 @@
 """Fixtures of the scheduler tests: a config folder, a runtime and a loopback news site.
 
-The site is the real mirror server (aggregator.mirror) answering for ``news.example``, so the
+The site is the real mirror server (aggregator.demo.mirror) answering for ``news.example``, so the
 scheduler drives the real fetcher and pipeline and nothing reaches the internet; tests add
 routes that fail, answer slowly or recover.
 """
@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.mirror import MirrorServer
-from aggregator.mirror.manifest import Route
+from aggregator.demo.mirror import MirrorServer
+from aggregator.demo.mirror.manifest import Route
 from aggregator.runtime import Runtime
-from aggregator.settings import PROJECT_ROOT, Settings
+from aggregator.settings import Settings
+from tests.support.paths import PROJECT_ROOT
 
 SOURCE_ID = "testiuutiset"
 FEED_PATH = "/feed.xml"

@@ -14,7 +14,7 @@ from aggregator.schedule.config import (
     demo_schedule,
     load_schedule_config,
 )
-from aggregator.settings import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 
 
 def load(tmp_path: Path, text: str) -> ScheduleConfig:

@@ -22,9 +22,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from aggregator.mirror import MirrorServer
+from aggregator.demo.mirror import MirrorServer
 from aggregator.schedule.lease import Lease, LeaseHolder
-from aggregator.settings import PROJECT_ROOT
 from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, JobState, SourceRun
 from tests.schedule.conftest import (
@@ -35,6 +34,7 @@ from tests.schedule.conftest import (
     feed_route,
     write_config,
 )
+from tests.support.paths import PROJECT_ROOT
 
 JOB = f"source:{SOURCE_ID}"
 TTL = 3.0

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.settings import PROJECT_ROOT
-from aggregator.sources.golden import RECORDED_AT, RecordedSites
 from aggregator.sources.registry import SourceConfig, load_sources
 from aggregator.types import Page
+from tests.sources.golden import RECORDED_AT, RecordedSites
+from tests.support.paths import PROJECT_ROOT
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 SITES = FIXTURES / "sites"

@@ -161,8 +161,8 @@ def test_a_valid_empty_feed_has_no_items(sources: dict[str, SourceConfig], page:
 
 
 def test_not_modified_pages_yield_nothing(sources: dict[str, SourceConfig]) -> None:
-    from aggregator.sources.golden import RECORDED_AT
     from aggregator.types import Page
+    from tests.sources.golden import RECORDED_AT
 
     page = Page(FEED_URL, FEED_URL, 304, {}, b"", RECORDED_AT)
     assert FeedParser().parse_list(sources["valtioneuvosto-tem"], page).items == ()

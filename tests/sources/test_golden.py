@@ -1,6 +1,6 @@
 """Every recorded page parsed by its source's parser equals its golden file.
 
-After an intended change: ``python -m aggregator.sources.golden --regenerate``, then review
+After an intended change: ``python -m tests.sources.golden --regenerate``, then review
 the diff of ``tests/fixtures/expected/``.
 """
 
@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from aggregator.sources.golden import EXPECTED, GoldenSet, collect, render
+from tests.sources.golden import EXPECTED, GoldenSet, collect, render
 
 
 @functools.cache
@@ -28,12 +28,12 @@ def names() -> list[str]:
 def test_recorded_page_matches_its_golden_file(name: str) -> None:
     path = EXPECTED / name
     assert path.exists(), (
-        f"no golden file for {name}: run python -m aggregator.sources.golden --regenerate"
+        f"no golden file for {name}: run python -m tests.sources.golden --regenerate"
     )
     actual = golden().actual.get(name)
     assert actual is not None, f"{name}: no recorded page is read any more; remove the golden file"
     assert actual == json.loads(path.read_text(encoding="utf-8")), (
-        f"{name} changed; if intended, run python -m aggregator.sources.golden --regenerate"
+        f"{name} changed; if intended, run python -m tests.sources.golden --regenerate"
     )
     assert render(actual) == path.read_text(encoding="utf-8")
 

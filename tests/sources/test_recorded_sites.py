@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 from protego import Protego
 
-from aggregator.sources.golden import RecordedSites, Visit, collect, crawl
 from aggregator.sources.registry import SourceConfig, parser_for
 from aggregator.types import RawItem
 from tests.sources.conftest import SITES, Recorded
+from tests.sources.golden import RecordedSites, Visit, collect, crawl
 
 RECORDED_AT = datetime(2026, 11, 20, 8, tzinfo=UTC)
 AGENT = "KotoutumisuutisetBot/0.1"

@@ -18,13 +18,13 @@ from aggregator.curation import (
     tag_story,
 )
 from aggregator.normalize.item import normalize_item
-from aggregator.settings import PROJECT_ROOT
 from aggregator.store.db import session_scope
 from aggregator.store.models import AuditEntry, ItemTag
 from aggregator.store.tags import TagStore
 from aggregator.tagging.morphology import Morphology, create_morphology
 from aggregator.tagging.rules import validate_rule
 from aggregator.types import RawItem
+from tests.support.paths import PROJECT_ROOT
 from tests.support.reference_store import store_stories
 
 CONFIG = PROJECT_ROOT / "config"

@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from aggregator.settings import PROJECT_ROOT
 from aggregator.store.admins import create_admin
 from aggregator.store.db import session_scope
 from aggregator.store.models import GrantCallRow, ItemGrantLink, ItemRow, Sighting, Subscriber
 from aggregator.store.tags import TagStore
 from aggregator.tagging.taxonomy import load_taxonomy
 from aggregator.types import Match, TagAssignment, TagKind, TagOrigin
+from tests.support.paths import PROJECT_ROOT
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ADMIN_EMAIL = "editor@example.org"

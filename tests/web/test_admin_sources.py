@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from aggregator.demo.mirror import MirrorServer
 from aggregator.health import Health
-from aggregator.mirror import MirrorServer
 from aggregator.runtime import Runtime
 from aggregator.store import audit
 from aggregator.store.db import session_scope

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from aggregator.i18n import LOCALE_DIR
-from aggregator.settings import PROJECT_ROOT
+from tests.support.paths import PROJECT_ROOT
 from tests.web.seed import Seeded
 
 TEMPLATES = PROJECT_ROOT / "templates"

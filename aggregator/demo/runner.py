@@ -32,18 +32,18 @@ import httpx
 import uvicorn
 from sqlmodel import col, select
 
+from aggregator.demo.mirror import MirrorServer
+from aggregator.demo.mirror.cli import DEFAULT_ROOT as DEFAULT_SITES
+from aggregator.demo.mirror.manifest import Route
+from aggregator.demo.smtp_sink import ReceivedMail, SmtpSink
 from aggregator.display import format_date, format_datetime, run_table
-from aggregator.mirror import MirrorServer
-from aggregator.mirror.cli import DEFAULT_ROOT as DEFAULT_SITES
-from aggregator.mirror.manifest import Route
 from aggregator.pipeline import run_pass
 from aggregator.publish.delivery import send_digests
-from aggregator.publish.smtp_sink import ReceivedMail, SmtpSink
 from aggregator.publish.subscriptions import Subscriptions
 from aggregator.runtime import Runtime
 from aggregator.schedule.config import demo_schedule
 from aggregator.schedule.service import build_scheduler
-from aggregator.settings import PROJECT_ROOT, Settings
+from aggregator.settings import Settings
 from aggregator.store.admins import create_admin
 from aggregator.store.db import session_scope
 from aggregator.store.grants import GrantStore
@@ -51,7 +51,7 @@ from aggregator.store.models import ItemRow, Sighting
 from aggregator.store.subscribers import Frequency, Preferences
 from aggregator.web.app import create_app
 
-DEMO_DB = PROJECT_ROOT / "var" / "demo.sqlite3"
+DEMO_DB = Path("var") / "demo.sqlite3"  # relative to the working folder
 ADMIN_EMAIL = "admin@example.org"
 READER_EMAIL = "lukija@example.org"
 NEW_STORY_AFTER_SECONDS = 60

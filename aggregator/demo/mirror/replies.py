@@ -27,7 +27,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from aggregator.mirror.manifest import MANIFEST_NAME, Route, SiteManifest, route_key
+from aggregator.demo.mirror.manifest import MANIFEST_NAME, Route, SiteManifest, route_key
 
 HTML = "text/html; charset=utf-8"
 CONTENT_TYPES = {

@@ -6,9 +6,9 @@ touching the internet. Modules: ``manifest`` (the ``_site.toml`` format), ``repl
 answered), ``server`` (sockets and threads), ``cli`` (running it by hand).
 """
 
-from aggregator.mirror.cli import main, serve
-from aggregator.mirror.manifest import Route, SiteManifest, load_manifest
-from aggregator.mirror.server import MirrorRequest, MirrorServer
+from aggregator.demo.mirror.cli import main, serve
+from aggregator.demo.mirror.manifest import Route, SiteManifest, load_manifest
+from aggregator.demo.mirror.server import MirrorRequest, MirrorServer
 
 __all__ = [
     "MirrorRequest",

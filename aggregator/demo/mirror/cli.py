@@ -1,4 +1,4 @@
-"""Running the mirror by hand: ``python -m aggregator.mirror`` (the lead wires it up as
+"""Running the mirror by hand: ``python -m aggregator.demo.mirror`` (the lead wires it up as
 ``aggregator mirror``).
 
 ``--check`` only validates every ``_site.toml`` under the root and lists the hosts, which is
@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aggregator.demo.mirror.server import MirrorServer, load_sites
 from aggregator.errors import ConfigError
-from aggregator.mirror.server import MirrorServer, load_sites
-from aggregator.settings import PROJECT_ROOT
+from aggregator.resources import package_path
 
-DEFAULT_ROOT = PROJECT_ROOT / "tests" / "fixtures" / "sites"
+DEFAULT_ROOT = package_path("demo", "sites")
 DEFAULT_PORT = 8765
 
 

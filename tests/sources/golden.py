@@ -7,8 +7,8 @@ with the same ``_site.toml`` rules the mirror server uses. The result of each pa
 JSON at ``tests/fixtures/expected/<host>/<file>.json`` (fields equal to their defaults are left
 out), and ``tests/sources/test_golden.py`` compares. When a parser change is intended::
 
-    python -m aggregator.sources.golden --regenerate   # rewrite, then review the git diff
-    python -m aggregator.sources.golden                # check only; exit status 1 on a change
+    python -m tests.sources.golden --regenerate   # rewrite, then review the git diff
+    python -m tests.sources.golden                # check only; exit status 1 on a change
 
 A link the crawl cannot resolve to a recorded file is reported as a problem: every page a
 source reaches must be recorded. This module reads files, so it is a development tool, not part
@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from aggregator.demo.mirror.manifest import SiteManifest, load_manifest, route_key
 from aggregator.errors import AggregatorError
-from aggregator.mirror.manifest import SiteManifest, load_manifest, route_key
-from aggregator.settings import PROJECT_ROOT
 from aggregator.sources.registry import SourceConfig, load_sources, parser_for
 from aggregator.types import Page
+from tests.support.paths import PROJECT_ROOT
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 SITES = FIXTURES / "sites"

@@ -4,7 +4,7 @@ digest benchmark.
 :class:`SmtpSink` wraps an aiosmtpd controller bound to 127.0.0.1 (port 0 picks a free port).
 It stores each message as :class:`ReceivedMail`, can refuse chosen recipients with a reply of
 your choosing (``451`` to test retries, ``550`` to test bounces), and can call a hook for each
-message (a test kills a sending process from there). ``python -m aggregator.publish.smtp_sink``
+message (a test kills a sending process from there). ``python -m aggregator.demo.smtp_sink``
 runs one in the foreground and prints each message's recipient and subject.
 """
 

@@ -28,9 +28,9 @@ from types import TracebackType
 from urllib.parse import urlsplit
 
 from aggregator.clock import Clock, SystemClock
+from aggregator.demo.mirror.manifest import Route, SiteManifest, check_route, load_manifest
+from aggregator.demo.mirror.replies import Reply, SiteRoutes, not_found, plan_reply, server_error
 from aggregator.errors import ConfigError
-from aggregator.mirror.manifest import Route, SiteManifest, check_route, load_manifest
-from aggregator.mirror.replies import Reply, SiteRoutes, not_found, plan_reply, server_error
 
 log = logging.getLogger(__name__)
 
