@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from aggregator.clock import FixedClock
+from aggregator.demo.mirror import MirrorServer, Route
 from aggregator.fetch import Fetcher
 from aggregator.health import RunReport, RunStatus
-from aggregator.mirror import MirrorServer, Route
 from aggregator.pipeline import Crawl, Services, complete_items, run_source
 from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig, load_sources
