@@ -1,11 +1,17 @@
 """RSS 2.0 (with the ``dc`` namespace) and Atom feeds, read with feedparser.
 
 The valtioneuvosto.fi feeds carry every ministry's press releases; a source keeps its own
-ministry by the group id in the link (``/-/1410877/`` = TEM, ``/-/1410869/`` = SM) or by
-``dc:creator`` (see the registry's filter rules). Broken feeds: feedparser recovers what it can
-and sets ``bozo``; recovered entries are kept and the problem becomes a warning, while a body
-with no feed structure at all (an HTML error page, garbage) is a :class:`ParseError` carrying
-feedparser's own message. The body is always handed over as bytes, so feedparser never fetches.
+ministry by the Liferay group id in the link (``/-/1410877/`` = TEM, ``/-/1410869/`` = SM; see
+the registry's filter rules). ``dc:creator`` there is the editing user's name, never the
+ministry, so it can add an entry to a source (other feeds) but never drops one. The real feed
+also escapes its CDATA markers (``<description>&lt;![CDATA[&lt;p&gt;...&lt;/p&gt;]]&gt;``), which
+would leave feedparser an empty or marker-wrapped summary; :func:`unescape_cdata_markers` turns
+that into the ordinary escaped-HTML form before parsing.
+
+Broken feeds: feedparser recovers what it can and sets ``bozo``; recovered entries are kept and
+the problem becomes a warning, while a body with no feed structure at all (an HTML error page,
+garbage) is a :class:`ParseError` carrying feedparser's own message. The body is always handed
+over as bytes, so feedparser never fetches.
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ _HARMLESS_ENTITY = re.compile(
     rf"<!ENTITY\s+[A-Za-z_][\w.-]*\s+(?:\"(?:{_HARMLESS_VALUE})\"|'(?:{_HARMLESS_VALUE})')\s*>"
 )
 _HTML_TITLE = re.compile(rb"<title[^>]*>([^<]{1,200})</title>", re.IGNORECASE)
+_ESCAPED_CDATA_OPEN = b"&lt;![CDATA["
+_ESCAPED_CDATA_CLOSE = b"]]&gt;"
+# A Liferay friendly URL with a group id: /-/1410877/<slug> (also /-//1410869/<slug>).
+_GROUP_ID = re.compile(r"/-/+(\d+)/")
 
 
 class FeedParser:
@@ -68,10 +78,22 @@ def _feedparser(source: SourceConfig, page: Page) -> Any:
     still crashes it (``&#56575;``, a lone surrogate, in an Atom summary raises
     UnicodeEncodeError inside it); that is this page's parse failure, not a bug of ours."""
     try:
-        return feedparser.parse(page.body, response_headers=_headers(page))
+        return feedparser.parse(unescape_cdata_markers(page.body), response_headers=_headers(page))
     except Exception as exc:  # a third-party parser's failure on this input
         detail = f"{type(exc).__name__}: {exc}"[:300]
         raise ParseError(source.id, page.url, f"feedparser failed on the feed: {detail}") from exc
+
+
+def unescape_cdata_markers(body: bytes) -> bytes:
+    """``body`` with escaped CDATA markers (``&lt;![CDATA[`` ... ``]]&gt;``) removed.
+
+    Between them is escaped HTML (``&lt;p&gt;...``), which is what an RSS description holds
+    without any CDATA, so dropping the markers leaves an ordinary feed. Only bodies in an
+    ASCII-compatible encoding can contain the markers in these bytes; others pass unchanged.
+    """
+    if _ESCAPED_CDATA_OPEN not in body:
+        return body
+    return body.replace(_ESCAPED_CDATA_OPEN, b"").replace(_ESCAPED_CDATA_CLOSE, b"")
 
 
 def refuse_entity_declarations(source: SourceConfig, page: Page) -> None:
@@ -113,13 +135,23 @@ def _outside_cdata(text: str) -> str:
 
 
 def keep_entry(rules: SourceFilter, entry: Any, link: str) -> bool:
-    """Whether the source's filter keeps this entry (no filter keeps everything)."""
-    if not rules.link_contains and not rules.creator:
+    """Whether the source's filter keeps this entry (no filter keeps everything): its link's
+    group id is one of ``group_ids``, or its link contains one of ``link_contains``, or its
+    creator one of ``creator``. Each test can only keep an entry, none drops one."""
+    if not rules.group_ids and not rules.link_contains and not rules.creator:
+        return True
+    if rules.group_ids and group_id(link) in rules.group_ids:
         return True
     if any(part in link for part in rules.link_contains):
         return True
     creators = " | ".join(_creators(entry)).casefold()
     return any(name.casefold() in creators for name in rules.creator)
+
+
+def group_id(link: str) -> str | None:
+    """The Liferay group id of a friendly article URL (``/-/1410877/<slug>``), if any."""
+    found = _GROUP_ID.search(link)
+    return found.group(1) if found else None
 
 
 def _creators(entry: Any) -> list[str]:

@@ -6,14 +6,17 @@
 ``hakuasianAsianumero`` (the case number), ``nimi`` and ``kuvaus`` (name and description as
 ``{fi, sv, en}``), ``hakuAlkaaDateTimeUtc``/``hakuPaattyyDateTimeUtc`` (opening and closing, UTC),
 ``hakuTyyppi`` (``"Jatkuva"`` = rolling), ``julkaisuTyyppi`` and
-``vastuullinenJarjestajaOrganisaatio.nimi`` (the funder).
+``vastuullinenJarjestajaOrganisaatio`` (the funder: ``nimi`` per language, ``lyhenne``, an id).
+Real rows write times with milliseconds (``2025-12-31T22:00:00.000Z``) and carry ``richFi``,
+``richSv``, ``richEn`` keys set to null beside the plain texts; only the plain texts are read.
 
-Quirks: the portal lists every ministry's calls, so the source's filter keeps the
-integration-related ones (organisation *and* keyword); texts may be missing in the source's
-language (fall back to Finnish); the case number contains slashes (``VN/24517/2026``), so it is
-percent-encoded in the detail URL ``https://www.haeavustuksia.fi/fi/haku/<case number>``; the API
-gives no publication time, so the opening time stands in for it. A response of another shape
-is a :class:`ParseError` naming the field that was wrong.
+Quirks: the portal lists every ministry's calls (hundreds), so the source reads all pages (100
+rows each) and its filter keeps the integration-related ones (organisation *and* keyword); texts
+may be missing in the source's language (fall back to Finnish); the case number contains slashes
+(``VN/24517/2026``), so it is percent-encoded in the detail URL
+``https://www.haeavustuksia.fi/fi/haku/<case number>``; the API gives no publication time, so
+the opening time stands in for it. A response of another shape is a :class:`ParseError` naming
+the field that was wrong.
 """
 
 from __future__ import annotations
@@ -67,7 +70,11 @@ class GrantPortalParser:
             raise ParseError(source.id, page.url, "not usable JSON: nested too deeply") from exc
         except ShapeError as exc:
             raise ParseError(source.id, page.url, f"unexpected JSON shape: {exc}") from exc
-        return ParseResult(items=tuple(items), next_pages=next_page(page.url, page_count))
+        return ParseResult(
+            items=tuple(items),
+            next_pages=next_page(page.url, page_count),
+            warnings=_unread_pages(source, page.url, page_count),
+        )
 
     def parse_article(self, source: SourceConfig, page: Page) -> ArticleDetails:
         return article.parse_article(source, page)
@@ -75,7 +82,7 @@ class GrantPortalParser:
 
 def keep_call(rules: SourceFilter, call: Mapping[str, Any]) -> bool:
     """Organisation and keyword tests of the source's filter (an empty list always passes)."""
-    organisation = _organisation(call).casefold()
+    organisation = " | ".join(_organisation_names(call)).casefold()
     if rules.organisations and not any(o.casefold() in organisation for o in rules.organisations):
         return False
     if not rules.keywords:
@@ -88,14 +95,29 @@ def next_page(url: str, page_count: int) -> tuple[str, ...]:
     """The URL of the following page, or nothing on the last page."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
-    current = next((value for key, value in query if key == PAGE_PARAMETER), "1")
-    number = int(current) if current.isdigit() else 1
+    number = _page_number(url)
     if number >= page_count:
         return ()
     query = [(k, str(number + 1) if k == PAGE_PARAMETER else v) for k, v in query]
     if PAGE_PARAMETER not in dict(query):
         query.append((PAGE_PARAMETER, str(number + 1)))
     return (urlunsplit(parts._replace(query=urlencode(query))),)
+
+
+def _unread_pages(source: SourceConfig, url: str, page_count: int) -> tuple[str, ...]:
+    """A warning on the first page when the API has more pages than the source reads."""
+    if _page_number(url) != 1 or page_count <= source.max_pages:
+        return ()
+    return (
+        f"the API has {page_count} pages but max_pages is {source.max_pages}: "
+        "calls on the later pages are not read (raise max_pages or the page size)",
+    )
+
+
+def _page_number(url: str) -> int:
+    query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    current = next((value for key, value in query if key == PAGE_PARAMETER), "1")
+    return int(current) if current.isdigit() else 1
 
 
 def _valid_text(value: Any) -> Any:
@@ -210,6 +232,16 @@ def _organisation(call: Mapping[str, Any]) -> str:
     if isinstance(name, dict):
         name = name.get("fi") or next(iter(name.values()), "")
     return clean_whitespace(name) if isinstance(name, str) else ""
+
+
+def _organisation_names(call: Mapping[str, Any]) -> list[str]:
+    """Every name of the funder (each language) and its abbreviation (``lyhenne``)."""
+    organisation = call.get("vastuullinenJarjestajaOrganisaatio")
+    if not isinstance(organisation, dict):
+        return []
+    name, short = organisation.get("nimi"), organisation.get("lyhenne")
+    names = list(name.values()) if isinstance(name, dict) else [name]
+    return [clean_whitespace(n) for n in [*names, short] if isinstance(n, str) and n.strip()]
 
 
 def _kind(value: object) -> str:

@@ -6,8 +6,9 @@ to the TOML, never to code. :func:`load_sources` checks every field and fails wi
 :class:`~aggregator.errors.ConfigError` that names the file, the source and the field, because a
 typo should stop a deploy rather than silently empty a news list.
 
-Filters: a feed source keeps an entry whose link contains one of ``filter.link_contains`` *or*
-whose ``dc:creator`` contains one of ``filter.creator``; a JSON (grant portal) source keeps a
+Filters: a feed source keeps an entry whose link's Liferay group id (``/-/1410877/<slug>``) is
+one of ``filter.group_ids`` *or* whose link contains one of ``filter.link_contains`` *or* whose
+``dc:creator`` contains one of ``filter.creator``; a JSON (grant portal) source keeps a
 call whose organisation contains one of ``filter.organisations`` *and* whose name or
 description contains one of ``filter.keywords`` (each test is skipped when its list is empty).
 All comparisons ignore case.
@@ -32,6 +33,7 @@ from aggregator.sources.eusa import EusaParser
 from aggregator.sources.feed import FeedParser
 from aggregator.sources.html_list import HtmlListParser
 from aggregator.sources.json_api import GrantPortalParser
+from aggregator.sources.sttinfo import SttInfoParser
 
 SourceKind = Literal["feed", "html", "json"]
 
@@ -40,11 +42,13 @@ PARSERS: Mapping[str, Callable[[], SourceParser]] = {
     "html_list": HtmlListParser,
     "json_api": GrantPortalParser,
     "eusa": EusaParser,
+    "sttinfo": SttInfoParser,
 }
 DEFAULT_PARSER: Mapping[str, str] = {"feed": "feed", "html": "html_list", "json": "json_api"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TAG_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
+_GROUP_ID = re.compile(r"^[0-9]+$")
 MIN_INTERVAL_MINUTES = 5
 
 
@@ -80,6 +84,7 @@ class ArticleSelectors:
 class SourceFilter:
     """Which entries a source keeps; see the module docstring for how the lists combine."""
 
+    group_ids: tuple[str, ...] = ()
     link_contains: tuple[str, ...] = ()
     creator: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
@@ -88,7 +93,12 @@ class SourceFilter:
 
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
-    """One configured source. ``urls`` are its first pages (list, feed or API addresses)."""
+    """One configured source. ``urls`` are its first pages (list, feed or API addresses).
+
+    ``verified`` says someone saw these URLs (and publisher ids) answer on the live site, or in
+    stored copies of it; ``verified_note`` says what was seen and what is a guess. A source
+    without ``verified = true`` is unverified, and one that is only a guess stays disabled.
+    """
 
     id: str
     publisher: str
@@ -107,10 +117,12 @@ class SourceConfig:
     selectors: Selectors | None = None
     article: ArticleSelectors = field(default_factory=ArticleSelectors)
     filter: SourceFilter = field(default_factory=SourceFilter)
+    verified: bool = False
+    verified_note: str = ""
 
 
 FILTER_KEYS: Mapping[str, frozenset[str]] = {
-    "feed": frozenset({"link_contains", "creator"}),
+    "feed": frozenset({"group_ids", "link_contains", "creator"}),
     "json": frozenset({"organisations", "keywords"}),
     "html": frozenset(),
 }
@@ -223,8 +235,9 @@ def _source(block: object, path: Path, number: int) -> SourceConfig:
     fields.where = f"{path}: source {source_id!r}"
     kind = _kind(fields)
     urls = fields.strings("urls")
-    if not urls:
-        raise fields.fail("urls", "give at least one URL")
+    enabled = fields.flag("enabled", True)
+    if not urls and enabled:
+        raise fields.fail("urls", "give at least one URL (only a disabled source may have none)")
     fetch_articles = fields.flag("fetch_articles", False)
     return SourceConfig(
         id=source_id,
@@ -238,12 +251,14 @@ def _source(block: object, path: Path, number: int) -> SourceConfig:
         audiences=fields.strings("audiences", _TAG_ID),
         topics=fields.strings("topics", _TAG_ID),
         list_name=fields.string("list_name", ""),
-        enabled=fields.flag("enabled", True),
+        enabled=enabled,
         fetch_articles=fetch_articles,
         max_pages=fields.integer("max_pages", 1, 1),
         selectors=_selectors(fields, kind),
         article=_article(fields, fetch_articles and kind == "html"),
         filter=_filter(fields, kind),
+        verified=fields.flag("verified", False),
+        verified_note=fields.string("verified_note", ""),
     )
 
 
@@ -319,6 +334,7 @@ def _article(fields: _Fields, needs_body: bool) -> ArticleSelectors:
 def _filter(fields: _Fields, kind: str) -> SourceFilter:
     table = _Fields(fields.table.get("filter", {}), f"{fields.where} [filter]", FILTER_KEYS[kind])
     return SourceFilter(
+        group_ids=table.strings("group_ids", _GROUP_ID),
         link_contains=table.strings("link_contains"),
         creator=table.strings("creator"),
         organisations=table.strings("organisations"),

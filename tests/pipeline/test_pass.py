@@ -23,7 +23,8 @@ def test_full_pass_stores_every_kind_and_the_second_pass_is_answered_with_304(
     }
     kinds = {sources_by_id()[sid].kind for sid, r in first.items() if r.items_new}
     assert kinds == {"feed", "html", "json"}
-    assert all(r.items_found > 0 for r in first.values())
+    # every source with an address yields items (a newsroom whose id is unknown has none yet)
+    assert all(r.items_found > 0 for sid, r in first.items() if sources_by_id()[sid].urls)
     assert any(r.pages_fetched >= 2 for r in first.values())  # pagination followed
     stored = harness.snapshot()
 

@@ -35,14 +35,59 @@ def test_each_ministry_keeps_its_own_items(
     page = recorded(FEED_URL)
     tem = FeedParser().parse_list(sources["valtioneuvosto-tem"], page).items
     sm = FeedParser().parse_list(sources["valtioneuvosto-sm"], page).items
-    assert len(tem) == 7 and len(sm) == 7
-    assert all("/1410877/" in i.url or "Ministries publish" in i.title for i in tem)
+    assert len(tem) == 6 and len(sm) == 7
+    assert all("/1410877/" in i.url for i in tem)
     assert all("/1410869/" in i.url for i in sm)
-    # The joint release (SM link, both ministries as dc:creator) is kept by both sources.
+    # The group id in the link decides: the joint release has an SM link, so SM keeps it.
     joint = "Ministries publish joint guidance"
-    assert any(joint in i.title for i in tem) and any(joint in i.title for i in sm)
+    assert not any(joint in i.title for i in tem) and any(joint in i.title for i in sm)
     # The real feed's occasional double slash does not hide an item.
     assert any("/-//1410869/" in i.url for i in sm)
+
+
+def test_real_feed_shape_gives_clean_summaries(
+    sources: dict[str, SourceConfig], recorded: Recorded
+) -> None:
+    """The recorded feed has the real shape: escaped CDATA markers around escaped HTML."""
+    page = recorded(FEED_URL)
+    assert b"&lt;![CDATA[&lt;p&gt;" in page.body
+    for source_id in ("valtioneuvosto-tem", "valtioneuvosto-sm"):
+        items = FeedParser().parse_list(sources[source_id], page).items
+        assert items
+        for item in items:
+            assert item.summary, item.url
+            assert "CDATA" not in item.summary and "]]>" not in item.summary
+            assert (
+                "<" not in item.summary
+                and "&lt;" not in item.summary
+                and "&amp;" not in item.summary
+            )
+
+
+def test_escaped_cdata_summary_exactly(sources: dict[str, SourceConfig], page: MakePage) -> None:
+    from dataclasses import replace
+
+    body = feed(
+        "<item><title>T</title><link>https://valtioneuvosto.fi/en/-/1410877/t</link>"
+        "<description>&lt;![CDATA[&lt;p&gt;Under the current rules, A &amp;amp; B.&lt;/p&gt;\n"
+        "&lt;p&gt;Second paragraph.&lt;/p&gt;]]&gt;</description></item>"
+    )
+    source = replace(sources["valtioneuvosto-tem"], filter=SourceFilter())
+    (item,) = FeedParser().parse_list(source, page(FEED_URL, body, RSS)).items
+    assert item.summary == "Under the current rules, A & B. Second paragraph."
+
+
+def test_an_editor_as_creator_never_drops_an_item(
+    sources: dict[str, SourceConfig], page: MakePage
+) -> None:
+    body = feed(
+        entry("https://valtioneuvosto.fi/en/-/1410877/a", "Matti Meikäläinen", "a"),
+        entry("https://valtioneuvosto.fi/en/-//1410877/b", "", "b"),
+        entry("https://valtioneuvosto.fi/en/-/1410869/c", "Ministry of Economic Affairs", "c"),
+        entry("https://valtioneuvosto.fi/en/-/14108770/d", "Matti Meikäläinen", "d"),
+    )
+    items = FeedParser().parse_list(sources["valtioneuvosto-tem"], page(FEED_URL, body, RSS)).items
+    assert [i.title for i in items] == ["a", "b"]
 
 
 def test_item_fields(sources: dict[str, SourceConfig], recorded: Recorded) -> None:
@@ -77,6 +122,8 @@ def test_item_fields(sources: dict[str, SourceConfig], recorded: Recorded) -> No
             {"a", "b"},
         ),
         (SourceFilter(link_contains=("/9999/",), creator=("Nobody",)), set()),
+        (SourceFilter(group_ids=("1410877", "1271139")), {"a", "b"}),
+        (SourceFilter(group_ids=("141087",)), set()),
     ],
 )
 def test_filter_by_link_or_creator(

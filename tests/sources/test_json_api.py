@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,12 @@ from aggregator.sources.registry import SourceConfig, SourceFilter
 from tests.sources.conftest import MakePage, Recorded
 
 FIRST = (
-    "https://www.haeavustuksia.fi/api/haku/list-items?Pagination.Page=1&Pagination.PageSize=10"
+    "https://www.haeavustuksia.fi/api/haku/list-items?Pagination.Page=1&Pagination.PageSize=100"
     "&Language=fi&ShowFuture=true&ShowOngoing=true&ShowEnded=false&HideExternal=false"
 )
 SECOND = FIRST.replace("Pagination.Page=1", "Pagination.Page=2")
+THIRD = FIRST.replace("Pagination.Page=1", "Pagination.Page=3")
+REAL_ROW = Path(__file__).parents[1] / "fixtures" / "real" / "haeavustuksia_list_item.json"
 JSON = "application/json; charset=utf-8"
 
 
@@ -48,8 +51,12 @@ def test_recorded_pages_keep_only_integration_calls(
     source = sources["haeavustuksia"]
     first = GrantPortalParser().parse_list(source, recorded(FIRST))
     second = GrantPortalParser().parse_list(source, recorded(SECOND))
-    titles = [i.title for i in first.items + second.items]
+    third = GrantPortalParser().parse_list(source, recorded(THIRD))
+    titles = [i.title for i in first.items + second.items + third.items]
     assert len(titles) == 9
+    # the portal is read whole: integration calls sit on every page, the last on page 3
+    assert [len(p.items) for p in (first, second, third)] == [5, 3, 1]
+    assert third.items[0].title.startswith("Pakolaisten psykososiaalisen tuen")
     assert "Kotoutumista edistävien järjestöjen erityisavustus 2027" in titles
     assert (
         "Turvapaikka-, maahanmuutto- ja kotouttamisrahaston (AMIF) haku talvi 2026–2027" in titles
@@ -63,7 +70,60 @@ def test_recorded_pages_keep_only_integration_calls(
     ):
         assert not any(off_topic in t for t in titles)  # fmt: skip
     assert first.next_pages == (SECOND,)
-    assert second.next_pages == ()
+    assert second.next_pages == (THIRD,)
+    assert third.next_pages == ()
+    assert first.warnings == second.warnings == third.warnings == ()
+
+
+def test_recorded_pages_are_in_the_real_row_shape(recorded: Recorded) -> None:
+    pages = [json.loads(recorded(url).body) for url in (FIRST, SECOND, THIRD)]
+    rows = [row for page in pages for row in page["hakuilmoitukset"]]
+    assert [len(page["hakuilmoitukset"]) for page in pages] == [100, 100, 38]
+    assert all(page["totalCount"] == 238 and page["pageCount"] == 3 for page in pages)
+    real = json.loads(REAL_ROW.read_text(encoding="utf-8"))
+    assert rows[0] == real
+    for row in rows:
+        assert set(row) == set(real)
+        assert row["hakuAlkaaDateTimeUtc"].endswith(".000Z")
+        assert row["nimi"]["richFi"] is None
+        assert set(row["vastuullinenJarjestajaOrganisaatio"]) == {
+            "valtionapuorganisaatioId",
+            "nimi",
+            "lyhenne",
+        }
+
+
+def test_the_real_row_is_read(sources: dict[str, SourceConfig], page: MakePage) -> None:
+    from dataclasses import replace
+
+    real = json.loads(REAL_ROW.read_text(encoding="utf-8"))
+    everything = replace(sources["haeavustuksia"], filter=SourceFilter())
+    (item,) = GrantPortalParser().parse_list(everything, page(FIRST, document(real), JSON)).items
+    assert item.title == "Yksityisteiden valtionavustukset"
+    assert item.url == "https://www.haeavustuksia.fi/fi/haku/va-lou-2026-5"
+    assert item.published is not None and item.published.isoformat() == "2025-12-31T22:00:00+00:00"
+    assert item.grant is not None and item.grant["rolling"] is True
+    assert item.grant["closes_at"] == "2036-12-31T21:59:00+00:00"
+    assert item.grant["organisation"] == "Lounais-Suomen elinvoimakeskus"
+    by_abbreviation = replace(everything, filter=SourceFilter(organisations=("LOU",)))
+    assert keep_call(by_abbreviation.filter, real)
+    # an elinvoimakeskus's road grant is not an integration call
+    assert not keep_call(sources["haeavustuksia"].filter, real)
+
+
+def test_more_pages_than_max_pages_is_a_warning(
+    sources: dict[str, SourceConfig], page: MakePage
+) -> None:
+    from dataclasses import replace
+
+    source = replace(sources["haeavustuksia"], max_pages=2)
+    result = GrantPortalParser().parse_list(
+        source, page(FIRST, document(call(), page_count=3), JSON)
+    )
+    assert result.warnings == (
+        "the API has 3 pages but max_pages is 2: calls on the later pages are not read "
+        "(raise max_pages or the page size)",
+    )
 
 
 def test_grant_fields(sources: dict[str, SourceConfig], recorded: Recorded) -> None:

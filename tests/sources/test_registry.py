@@ -52,8 +52,8 @@ def test_the_configured_sources(sources: dict[str, SourceConfig]) -> None:
         == sm.urls
         == ("https://valtioneuvosto.fi/en/staattiset-feedit-en/-/asset_publisher/LOmkEPY4nk2s/rss",)
     )
-    assert tem.filter.link_contains == ("/1410877/",)
-    assert sm.filter.link_contains == ("/1410869/",)
+    assert tem.filter.group_ids == ("1410877",) and not tem.filter.creator
+    assert sm.filter.group_ids == ("1410869",) and not sm.filter.creator
     assert sources["kotoutuminen-viranomaiset"].audiences == ("municipalities",)
     assert sources["kotoutuminen-viranomaiset"].list_name == "Uutisia viranomaisille"
     assert sources["eusa-amif"].parser == "eusa"
@@ -154,3 +154,28 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown top-level keys"):
         load_sources(write(tmp_path, "[settings]\nx = 1\n" + VALID))
+
+
+def test_every_configured_source_says_whether_its_urls_were_verified() -> None:
+    import tomllib
+
+    from aggregator.settings import PROJECT_ROOT
+
+    blocks = tomllib.loads((PROJECT_ROOT / "config" / "sources.toml").read_text("utf-8"))["source"]
+    for block in blocks:
+        assert isinstance(block.get("verified"), bool), block["id"]
+        assert block.get("verified_note"), block["id"]
+        if block["verified_note"].startswith("Guess"):
+            assert block.get("enabled") is False, f"{block['id']} is only a guess but enabled"
+
+
+def test_only_a_disabled_source_may_have_no_urls(tmp_path: Path) -> None:
+    base = 'id = "x"\npublisher = "P"\nkind = "feed"\nlanguage = "fi"\nurls = []\n'
+    base += 'homepage = "https://x.fi/"\n'
+    config = tmp_path / "sources.toml"
+    config.write_text(f"[[source]]\n{base}enabled = false\n", encoding="utf-8")
+    (source,) = load_sources(config)
+    assert source.urls == () and not source.enabled and not source.verified
+    config.write_text(f"[[source]]\n{base}", encoding="utf-8")
+    with pytest.raises(ConfigError, match="only a disabled source may have none"):
+        load_sources(config)
