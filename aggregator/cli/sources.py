@@ -38,11 +38,15 @@ def _health_rows(runtime: Runtime) -> list[dict[str, Any]]:
             flags.append("fallback")
         if not source.enabled:
             flags.append("disabled")
+        if not source.verified:
+            flags.append("unverified")
         rows.append(
             {
                 "id": source.id,
                 "kind": source.kind,
                 "enabled": source.enabled,
+                "verified": source.verified,
+                "verified_note": source.verified_note,
                 "last_attempt": state.last_attempt_at if state else None,
                 "last_success": state.last_success_at if state else None,
                 "last_error": (
@@ -88,6 +92,9 @@ def sources_list(ctx: click.Context, as_json: bool) -> None:
             ],
         )
     )
+    for r in rows:
+        if not r["verified"]:
+            click.echo(f"unverified {r['id']}: {r['verified_note'] or 'not seen on the live site'}")
     for job in read_job_states(runtime_of(ctx)).values():
         if job.kind != "source":
             last = "running" if job.running else job.last_result or "–"

@@ -100,6 +100,9 @@ def test_sources_list_shows_each_jobs_last_result_next_run_and_stale_flag(
     row = json.loads(result.output.splitlines()[0])
     assert row["id"] == SOURCE_ID and row["last_result"] == "failed" and "stale" in row["flags"]
     assert datetime.fromisoformat(row["next_due"]) == next_run
+    # a source without `verified = true` in its TOML is shown as unverified
+    assert row["verified"] is False and "unverified" in row["flags"]
     text = CliRunner().invoke(main, ["sources", "list"]).output
     assert f"digest:weekly: next {format_datetime(next_run)}, last –" in text
     assert "stale" in text and "failed" in text
+    assert f"unverified {SOURCE_ID}: not seen on the live site" in text

@@ -37,6 +37,8 @@ kind = "feed"
 language = "fi"
 urls = ["https://kotoutuminen.fi/uutiset.xml"]
 homepage = "https://kotoutuminen.fi/uutiset"
+verified = true
+verified_note = "Seen answering on the live site."
 
 [[source]]
 id = "kotoutuminen-viranomaiset"
@@ -64,6 +66,7 @@ kind = "feed"
 language = "fi"
 urls = ["https://www.hyvaks.fi/uutiset.xml"]
 homepage = "https://www.hyvaks.fi/uutiset"
+verified_note = "Inferred from article URLs; the list was not seen."
 
 [[source]]
 id = "test-feed"

@@ -256,3 +256,20 @@ def test_dashboard_lists_the_failing_links_of_a_source(
     assert "https://www.hyvaks.fi/rikki" in row
     assert "redirect to an invalid Location" in row
     assert "2 linkkiä epäonnistuu" in admin_client.get("/admin/sources?lang=fi").text
+
+
+def test_dashboard_marks_sources_whose_address_nobody_verified(
+    admin_client: TestClient, seeded: Seeded
+) -> None:
+    def row(page: str, source_id: str) -> str:
+        start = page[page.index(f'id="source-{source_id}"') :]
+        return start[: start.index("</tr>")]
+
+    finnish = admin_client.get("/admin/sources").text
+    assert "osoitetta ei ole varmistettu" in row(finnish, "hyvaks-uutiset")
+    assert "Inferred from article URLs; the list was not seen." in row(finnish, "hyvaks-uutiset")
+    assert "osoitetta ei ole varmistettu" not in row(finnish, "kotoutuminen-uutiset")
+    swedish = admin_client.get("/admin/sources?lang=sv").text
+    assert "adressen är inte bekräftad" in row(swedish, "hyvaks-uutiset")
+    english = admin_client.get("/admin/sources?lang=en").text
+    assert "address not verified" in row(english, "test-feed")
