@@ -159,7 +159,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
 def test_every_configured_source_says_whether_its_urls_were_verified() -> None:
     import tomllib
 
-    from aggregator.settings import PROJECT_ROOT
+    from tests.support.paths import PROJECT_ROOT
 
     blocks = tomllib.loads((PROJECT_ROOT / "config" / "sources.toml").read_text("utf-8"))["source"]
     for block in blocks:
