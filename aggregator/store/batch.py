@@ -25,6 +25,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from aggregator.normalize.dedupe import Decision, Outcome, StoredStory, decide
+from aggregator.store import search
 from aggregator.store.items import apply_edit, chunked, edit_changes, new_values, stored_story
 from aggregator.store.models import ItemRow, Sighting, StoryKey
 from aggregator.store.tags import mark_untagged
@@ -197,6 +198,14 @@ class StoryBatch:
                 insert(Sighting),
                 [_sighting_values(real(i), item, self.now) for i, item in self._new_sightings],
             )
+        changed = {
+            real(item_id)
+            for _item, item_id, decision, _new in self._added
+            if decision.outcome in (Outcome.NEW, Outcome.UPDATED)
+        }
+        if changed:
+            self.session.flush()  # edits to loaded rows, so the index reads what is stored
+            search.index_stories(self.session, changed)
         return [
             Saved(item, real(item_id), replace(decision, item_id=real(item_id)), new)
             for item, item_id, decision, new in self._added

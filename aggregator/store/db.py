@@ -137,6 +137,6 @@ def current_revision(engine: Engine) -> str | None:
 
 def create_all(engine: Engine) -> None:
     """Create every table from the models directly (tests; production uses :func:`upgrade`)."""
-    from aggregator.store import models  # noqa: F401  (registers the tables)
+    from aggregator.store import models, search  # noqa: F401  (tables; the search index)
 
     SQLModel.metadata.create_all(engine)

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy import ColumnElement, Float, Integer, Subquery, and_, exists, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from aggregator.search.terms import parse_query
+from aggregator.store import search
 from aggregator.store.models import (
     GrantCallRow,
     ItemGrantLink,
@@ -123,24 +125,6 @@ def _has_tag(tag_ids: Sequence[str]) -> ColumnElement[bool]:
     )
 
 
-def _text_condition(text: str) -> ColumnElement[bool]:
-    conditions = []
-    for term in text.split()[:8]:
-        pattern = f"%{_escape_like(term.casefold())}%"
-        conditions.append(
-            or_(
-                func.lower(col(ItemRow.title)).like(pattern, escape="\\"),
-                func.lower(col(ItemRow.summary)).like(pattern, escape="\\"),
-                func.lower(col(ItemRow.body_text)).like(pattern, escape="\\"),
-            )
-        )
-    return and_(*conditions)
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _filtered(query: SelectOfScalar[Any], f: ItemFilter) -> SelectOfScalar[Any]:
     if f.audiences:
         query = query.where(_has_tag(f.audiences))
@@ -161,8 +145,6 @@ def _filtered(query: SelectOfScalar[Any], f: ItemFilter) -> SelectOfScalar[Any]:
         query = query.where(col(ItemRow.sort_at) >= f.since)
     if f.until is not None:
         query = query.where(col(ItemRow.sort_at) < f.until)
-    if f.text.strip():
-        query = query.where(_text_condition(f.text))
     if f.grant_calls_only:
         query = query.where(exists().where(col(ItemGrantLink.item_id) == col(ItemRow.id)))
     if f.item_ids:
@@ -170,18 +152,40 @@ def _filtered(query: SelectOfScalar[Any], f: ItemFilter) -> SelectOfScalar[Any]:
     return query
 
 
+def _search(session: Session, text: str) -> Subquery | None:
+    """The stories matching a search text, with their relevance (see store/search.py)."""
+    parsed = parse_query(text)
+    if not parsed:
+        return None
+    dialect = session.get_bind().dialect.name
+    return search.matches(dialect, parsed).columns(item_id=Integer, score=Float).subquery("m")
+
+
 def find_items(session: Session, f: ItemFilter) -> list[StoryView]:
-    """Stories matching ``f``, newest first, with tags, sightings and grant call attached."""
+    """Stories matching ``f``, newest first (most relevant first when searching), with tags,
+    sightings and grant call attached."""
     limit = max(1, min(f.limit, MAX_LIMIT))
-    query = _filtered(select(ItemRow), f).order_by(
-        col(ItemRow.sort_at).desc(), col(ItemRow.id).desc()
-    )
+    newest = (col(ItemRow.sort_at).desc(), col(ItemRow.id).desc())
+    query = _filtered(select(ItemRow), f)
+    if f.text.strip():
+        found = _search(session, f.text)
+        if found is None:
+            return []
+        query = query.join(found, found.c.item_id == col(ItemRow.id))
+        query = query.order_by(found.c.score.desc(), *newest)
+    else:
+        query = query.order_by(*newest)
     rows = list(session.exec(query.offset(max(0, f.offset)).limit(limit)))
     return attach(session, rows)
 
 
 def count_items(session: Session, f: ItemFilter) -> int:
     query = _filtered(select(func.count()).select_from(ItemRow), f)
+    if f.text.strip():
+        found = _search(session, f.text)
+        if found is None:
+            return 0
+        query = query.join(found, found.c.item_id == col(ItemRow.id))
     return int(session.exec(query).one())
 
 

@@ -13,7 +13,8 @@ from tests.web.seed import Seeded
 
 def titles(html: str) -> list[str]:
     """The story titles listed on a page, in order."""
-    return [unescape(t) for t in re.findall(r'<h3><a href="/items/\d+">([^<]+)</a></h3>', html)]
+    found = re.findall(r'<h3><a href="/items/\d+">(.*?)</a></h3>', html)
+    return [unescape(re.sub("</?mark>", "", t)) for t in found]  # search marks matched words
 
 
 def test_latest_lists_every_story_newest_first(client: TestClient, seeded: Seeded) -> None:
@@ -73,6 +74,16 @@ def test_search_finds_words_in_title_summary_and_body(client: TestClient, seeded
     ]
     empty = client.get("/?q=100%25_nothing&lang=en").text
     assert titles(empty) == [] and "No news matches these filters." in empty
+
+
+def test_search_by_base_form_marks_the_inflected_words(client: TestClient, seeded: Seeded) -> None:
+    page = client.get("/?q=kiintiöpakolainen").text
+    assert titles(page) == ["Kuntapaikkojen tarve kasvaa – kunnille laskennallinen korvaus"]
+    assert "<mark>kiintiöpakolaisten</mark>" in page.lower()
+    page = client.get("/?q=kuntapaikka").text
+    assert '<mark>Kuntapaikkojen</mark> tarve' in page
+    hostile = client.get("/?q=%3Cscript%3E").text
+    assert "<script>" not in hostile.split("</header>", 1)[-1]
 
 
 def test_paging_keeps_the_filters(

@@ -4,18 +4,22 @@ the reason for each tag and every source that carried it."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
-from aggregator.store.queries import TagView, count_items, find_items, get_item
+from aggregator.search.terms import SearchQuery, highlight, parse_query
+from aggregator.store.queries import StoryView, TagView, count_items, find_items, get_item
 from aggregator.store.tags import TagStore
 from aggregator.types import LANGUAGES
 from aggregator.web.deps import LanguageDep, RuntimeDep, SessionDep, optional_admin, render_page
 from aggregator.web.filters import PAGE_SIZE, parse_filters
 from aggregator.web.views import TagBadge, safe_body, source_names, tag_badges, tag_options
 
+SUMMARY_CHARS = 320
 # A logged-in admin sees the admin link in the header on public pages too.
 router = APIRouter(dependencies=[Depends(optional_admin)])
 
@@ -54,6 +58,7 @@ def latest(
     item_filter = filters.item_filter(page_size=PAGE_SIZE)
     stories = find_items(session, item_filter)
     total = count_items(session, item_filter)
+    query = parse_query(filters.text) if filters.text else None
     return render_page(
         request,
         "pages/index.html",
@@ -61,11 +66,34 @@ def latest(
         stories=[(s, _badges(s.tags, taxonomy["labels"], names)) for s in stories],
         total=total,
         pages=max(1, -(-total // PAGE_SIZE)),
+        marked={s.id: marked_texts(s, query) for s in stories} if query else {},
         sources=sorted(names.items(), key=lambda pair: pair[1].casefold()),
         source_names=names,
         languages=LANGUAGES,
         **taxonomy,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedTexts:
+    """A found story's title and summary, escaped, with the words that matched marked."""
+
+    title: Markup
+    summary: Markup
+
+
+def marked_texts(story: StoryView, query: SearchQuery) -> MarkedTexts:
+    return MarkedTexts(
+        highlight(story.title, story.language, query),
+        highlight(_truncated(story.summary), story.language, query),
+    )
+
+
+def _truncated(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """As Jinja's ``truncate``: cut at a word boundary and end with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 3].rsplit(" ", 1)[0] + "..."
 
 
 @router.api_route("/items/{item_id}", methods=["GET", "HEAD"], response_class=HTMLResponse)

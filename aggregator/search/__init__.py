@@ -1,0 +1,1 @@
+"""Full-text search over stories that understands Finnish inflection and compounds."""

@@ -1,0 +1,155 @@
+"""The search index: one row of terms per story, kept in step with the stories.
+
+What a story is indexed under is decided in :mod:`aggregator.search.terms` (base forms and
+compound parts, in the story's language); this module stores it and asks for it:
+
+* SQLite: an FTS5 table ``search_fts(title, body)`` whose rowid is the story id, ranked with
+  ``bm25`` (a title match weighs :data:`TITLE_WEIGHT` times a body match);
+* PostgreSQL: ``search_document(item_id, document tsvector)`` with a GIN index, the title's
+  terms weighted ``A`` and the rest ``B``, ranked with ``ts_rank``.
+
+Both hold the already analysed keys, so the database only tokenises on spaces (FTS5
+``unicode61``, the ``simple`` text search configuration): no stemming happens in SQL, and the
+two databases find the same stories. The structures are dialect-specific, so they live outside
+the SQLModel metadata: :func:`install` creates them (from migration 0002 and after
+``create_all``), :func:`index_stories` is called by the store whenever stories are inserted or
+edited, and :func:`rebuild` fills the index for existing stories (the migration's backfill).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql.elements import TextClause
+from sqlmodel import Session, SQLModel
+
+from aggregator.search.terms import (
+    SearchQuery,
+    StoryTerms,
+    fts5_expression,
+    story_terms,
+    tsquery_expression,
+)
+from aggregator.store.models import ItemRow
+
+TITLE_WEIGHT = 4.0
+CHUNK = 500
+SEARCH_TABLES = ("search_fts", "search_document")
+
+_SQLITE_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+    "title, body, tokenize = 'unicode61 remove_diacritics 0')",
+)
+_POSTGRES_DDL = (
+    "CREATE TABLE IF NOT EXISTS search_document ("
+    "item_id INTEGER PRIMARY KEY REFERENCES item (id) ON DELETE CASCADE, "
+    "document TSVECTOR NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ix_search_document_document "
+    "ON search_document USING GIN (document)",
+)
+
+
+def is_search_table(name: str | None) -> bool:
+    """True for the index's tables (and FTS5's shadow tables), which no model describes."""
+    return bool(name) and any(str(name).startswith(table) for table in SEARCH_TABLES)
+
+
+def install(connection: Connection) -> None:
+    """Create the index structures for this database (idempotent)."""
+    ddl = _SQLITE_DDL if connection.dialect.name == "sqlite" else _POSTGRES_DDL
+    for statement in ddl:
+        connection.execute(text(statement))
+
+
+@event.listens_for(SQLModel.metadata, "after_create")
+def _after_create(_target: Any, connection: Connection, **_kw: Any) -> None:
+    install(connection)
+
+
+_INDEXED = ("title", "summary", "body_text", "language")
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _index_flushed_stories(session: OrmSession, _context: Any) -> None:
+    """Stories added or edited through the ORM (an admin's edit, a stored row changed) are
+    reindexed in the same transaction; the batch store indexes its bulk inserts itself."""
+    changed = [
+        obj.id
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, ItemRow) and obj.id is not None and _text_changed(obj)
+    ]
+    if changed:
+        index_stories(session.connection(), changed)
+
+
+def _text_changed(row: ItemRow) -> bool:
+    state = inspect(row)
+    if state.pending or not state.has_identity:
+        return True
+    return any(state.attrs[name].history.has_changes() for name in _INDEXED)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def index_stories(session: Session | Connection, item_ids: Iterable[int]) -> int:
+    """(Re)index the stories ``item_ids`` from their stored text; returns how many."""
+    ids = sorted(set(item_ids))
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = session.execute(
+            text(
+                "SELECT id, title, summary, body_text, language FROM item WHERE id IN "
+                "(" + ",".join(str(int(i)) for i in chunk) + ")"
+            )
+        ).all()
+        terms = [story_terms(r[0], r[1] or "", (r[2] or "", r[3] or ""), r[4]) for r in rows]
+        _write(session, chunk, terms)
+        done += len(terms)
+    return done
+
+
+def rebuild(connection: Connection) -> int:
+    """Index every stored story (the backfill when the index is created on an upgrade)."""
+    ids = [row[0] for row in connection.execute(text("SELECT id FROM item ORDER BY id"))]
+    return index_stories(connection, ids)
+
+
+def _write(session: Session | Connection, ids: Sequence[int], terms: Sequence[StoryTerms]) -> None:
+    dialect = session.get_bind().dialect.name if isinstance(session, Session) else None
+    dialect = dialect or session.dialect.name  # type: ignore[union-attr]
+    id_list = ",".join(str(int(i)) for i in ids)
+    if dialect == "sqlite":
+        session.execute(text(f"DELETE FROM search_fts WHERE rowid IN ({id_list})"))
+        statement = text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)")
+    else:
+        session.execute(text(f"DELETE FROM search_document WHERE item_id IN ({id_list})"))
+        statement = text(
+            "INSERT INTO search_document (item_id, document) VALUES (:id, "
+            "setweight(to_tsvector('simple', :title), 'A') || "
+            "setweight(to_tsvector('simple', :body), 'B'))"
+        )
+    values = [{"id": t.item_id, "title": t.title, "body": t.body} for t in terms]
+    if values:
+        session.execute(statement, values)
+
+
+# --- asking -------------------------------------------------------------------------------
+
+
+def matches(dialect: str, query: SearchQuery) -> TextClause:
+    """A SELECT of ``item_id`` and ``score`` (higher is better) for the stories that match."""
+    if dialect == "sqlite":
+        return text(
+            f"SELECT rowid AS item_id, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score "
+            "FROM search_fts WHERE search_fts MATCH :search_expression"
+        ).bindparams(search_expression=fts5_expression(query))
+    return text(
+        "SELECT item_id, ts_rank(document, to_tsquery('simple', :search_expression)) AS score "
+        "FROM search_document WHERE document @@ to_tsquery('simple', :search_expression)"
+    ).bindparams(search_expression=tsquery_expression(query))
