@@ -58,3 +58,13 @@ def test_demo_once_stores_every_source_kind_and_delivers_a_digest(tmp_path: Path
     assert "[SMTP sink] mail to lukija@example.org" in out
     assert "digests sent: 1" in out
     assert database.exists()
+    # Every mail is kept as an .eml file, and its links are printed.
+    saved = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(saved) == len(re.findall(r"\[SMTP sink\] mail to", out)) >= 2
+    assert all(f"saved as {path}" in out for path in saved)
+    confirm = re.search(r"link: (http\S+/confirm/\S+)", out)
+    assert confirm is not None and confirm.group(1).encode() in saved[0].read_bytes()
+    assert re.search(r"link: http\S+/(unsubscribe|u)/\S+", out), out[-3000:]
+    upcoming = re.search(r"grant calls opening later \((\d+)\)", out)
+    listed = out.split("open grant calls")[1].split("\n\n")[0]
+    assert "avautuu" not in listed and (upcoming is None or int(upcoming.group(1)) >= 1)

@@ -4,7 +4,8 @@ One command starts, on loopback:
 
 - the mirror of the recorded sites (the real fetcher, robots.txt and conditional GET go to it);
   a minute after start the kotoutuminen.fi news list gains a new story;
-- an SMTP sink that prints every message it receives;
+- an SMTP sink that writes every message it receives to ``var/mail/`` as an ``.eml`` file
+  and prints its recipient, subject, file and links (confirm, manage, unsubscribe);
 - the web app (pages, feeds, calendar, admin) with a demo admin account;
 - the scheduler: every source every 20 s, digests every 2 minutes.
 
@@ -52,6 +53,7 @@ from aggregator.store.subscribers import Frequency, Preferences
 from aggregator.web.app import create_app
 
 DEMO_DB = Path("var") / "demo.sqlite3"  # relative to the working folder
+MAIL_DIR = Path("var") / "mail"
 ADMIN_EMAIL = "admin@example.org"
 READER_EMAIL = "lukija@example.org"
 NEW_STORY_AFTER_SECONDS = 60
@@ -91,9 +93,45 @@ def _fresh_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _print_mail(mail: ReceivedMail) -> None:
+_MAIL_LINK = re.compile(r"https?://\S+/(?:confirm|manage|unsubscribe|u)/\S+")
+_mail_count = 0
+_mail_lock = threading.Lock()
+
+
+def mail_links(mail: ReceivedMail) -> list[str]:
+    """The confirmation, preference and unsubscribe links of a mail, in order, once each."""
+    body = mail.message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    return list(dict.fromkeys(_MAIL_LINK.findall(text)))
+
+
+def save_mail(mail: ReceivedMail, folder: Path = MAIL_DIR) -> Path:
+    """Write a received mail as an .eml file anyone can open in a mail program."""
+    global _mail_count
+    with _mail_lock:
+        _mail_count += 1
+        number = _mail_count
+    folder.mkdir(parents=True, exist_ok=True)
+    recipient = re.sub(r"[^\w.@-]", "_", mail.rcpt_tos[0] if mail.rcpt_tos else "unknown")
+    path = folder / f"{number:04d}-{recipient}.eml"
+    path.write_bytes(mail.data)
+    return path
+
+
+def _print_mail(mail: ReceivedMail, folder: Path = MAIL_DIR) -> None:
     message = mail.message
+    path = save_mail(mail, folder)
     click.echo(f"  [SMTP sink] mail to {', '.join(mail.rcpt_tos)}: {message['Subject']}")
+    click.echo(f"              saved as {path}")
+    for link in mail_links(mail):
+        click.echo(f"              link: {link}")
+
+
+def _fresh_mail_folder(folder: Path = MAIL_DIR) -> None:
+    global _mail_count
+    _mail_count = 0
+    for old in folder.glob("*.eml"):
+        old.unlink()
 
 
 @contextmanager
@@ -138,7 +176,10 @@ def print_stored(runtime: Runtime) -> None:
         per_source = Counter(s.source_id for s in session.exec(select(Sighting)))
         total = len(session.exec(select(ItemRow.id)).all())
         newest = list(session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(6)))
-        calls = GrantStore(session).calls(closing_after=runtime.clock.now())
+        now = runtime.clock.now()
+        calls = GrantStore(session).calls(closing_after=now)
+    open_now = [c for c in calls if c.opens_at is None or c.opens_at <= now]
+    upcoming = [c for c in calls if c.opens_at is not None and c.opens_at > now]
     kinds: Counter[str] = Counter()
     for source in runtime.configured_sources:
         kinds[source.kind] += per_source.get(source.id, 0)
@@ -146,12 +187,17 @@ def print_stored(runtime: Runtime) -> None:
     click.echo(f"\nstored {total} stories ({by_kind}); newest:")
     for item in newest:
         click.echo(f"  {format_date(item.sort_at)}  {item.title[:100]}")
-    click.echo(f"\nopen grant calls ({len(calls)}):")
-    for call in calls[:12]:
+    click.echo(f"\nopen grant calls ({len(open_now)}):")
+    for call in open_now[:12]:
         deadline = (
             format_datetime(call.closes_at) if call.closes_has_time else format_date(call.closes_at)
         )
         click.echo(f"  {deadline if call.closes_at else 'jatkuva':22}  {call.title[:80]}")
+    if upcoming:
+        click.echo(f"\ngrant calls opening later ({len(upcoming)}):")
+        for call in upcoming[:12]:
+            opens = format_date(call.opens_at) if call.opens_at else ""
+            click.echo(f"  avautuu {opens:14}  {call.title[:80]}")
 
 
 def _watch_new_stories(runtime: Runtime, stop: threading.Event) -> None:
@@ -185,9 +231,11 @@ after start kotoutuminen.fi publishes a new story, which appears in the UI and f
 def run_demo(*, once: bool, port: int, database: Path = DEMO_DB) -> int:
     """Run the demo on a fresh ``database``; returns the exit status."""
     _fresh_database(database)
+    mail_folder = database.parent / "mail"  # var/mail next to var/demo.sqlite3
+    _fresh_mail_folder(mail_folder)
     with (
         MirrorServer(DEFAULT_SITES, extra_routes=demo_routes()) as mirror,
-        SmtpSink(on_message=_print_mail) as sink,
+        SmtpSink(on_message=lambda mail: _print_mail(mail, mail_folder)) as sink,
     ):
         runtime = Runtime(demo_settings(mirror.url, sink.port, port, database))
         runtime.initialise()

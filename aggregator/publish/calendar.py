@@ -4,17 +4,20 @@ One event per call deadline, so a professional's calendar shows "AMIF call close
 day. A deadline with a time is a short timed event ending at the deadline (in Europe/Helsinki,
 with its VTIMEZONE); a date-only deadline is an all-day event. The UID is derived from the call's
 identity, so a changed deadline moves the same event (SEQUENCE goes up) instead of adding one.
+Each event has two reminders (VALARM, a week and a day before) and is named after the call, not
+after the headline that announced it.
 Pure: views in, bytes out.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from aggregator.clock import HELSINKI, helsinki_date
 from aggregator.i18n import gettext
@@ -22,6 +25,8 @@ from aggregator.store.queries import GrantView
 
 PRODID = "-//Kotoutumisuutiset//Grant calls//FI"
 EVENT_LENGTH = timedelta(minutes=30)
+# Reminders before a deadline: a week to prepare an application, a day to send it.
+REMINDERS = (timedelta(days=7), timedelta(days=1))
 
 
 def _uid(call: GrantView, host: str) -> str:
@@ -57,7 +62,7 @@ def _event(call: GrantView, language: str, host: str, stamp: datetime, item_url:
     event = Event()
     event.add("uid", _uid(call, host))
     event.add("dtstamp", stamp)
-    event.add("summary", gettext(language, "Call closes: %(title)s", title=call.title))
+    event.add("summary", gettext(language, "Call closes: %(title)s", title=call_name(call)))
     event.add("description", _description(call, language, item_url))
     if call.closes_has_time:
         end = call.closes_at.astimezone(HELSINKI)
@@ -73,7 +78,35 @@ def _event(call: GrantView, language: str, host: str, stamp: datetime, item_url:
     event.add("sequence", 1 if call.deadline_changed_at else 0)
     if call.programme:
         event.add("categories", [call.programme])
+    for before in REMINDERS:
+        event.add_component(_reminder(before, call, language))
     return event
+
+
+def _reminder(before: timedelta, call: GrantView, language: str) -> Alarm:
+    """A display alarm ``before`` the deadline (RFC 5545 VALARM; DESCRIPTION is required)."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -before)
+    alarm.add("description", gettext(language, "Call closes: %(title)s", title=call_name(call)))
+    return alarm
+
+
+# Headlines announce a call ("AMIF winter call opens: ...", "Haku on avattu"); the deadline's
+# event names the call itself, so the announcing verb and what follows a colon are dropped.
+_ANNOUNCING = re.compile(
+    r"\s+(?:opens|is open|has opened|now open|avautuu|on avattu|avattu|on auki|käynnistyy|"
+    r"alkaa|on käynnissä|öppnar|har öppnats|är öppen)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def call_name(call: GrantView) -> str:
+    """What the call is called in a calendar: the headline up to a colon, without the verb
+    that announced it ("AMIF winter call opens: 3 million" -> "AMIF winter call")."""
+    head = call.title.split(": ", 1)[0].strip()
+    name = _ANNOUNCING.sub("", head).strip(" -–:") or call.title
+    return name
 
 
 def render_calendar(

@@ -146,3 +146,33 @@ def test_timed_deadline_across_daylight_saving_keeps_helsinki_wall_time() -> Non
     assert event.end.utcoffset() == timedelta(hours=3)
     assert b"BEGIN:VTIMEZONE" in body
     assert b"TZID:Europe/Helsinki" in body
+
+
+def test_every_deadline_has_reminders_a_week_and_a_day_before(
+    client: TestClient, seeded: Seeded
+) -> None:
+    calendar = Calendar.from_ical(client.get("/calendar/grants.ics").content)
+    deadlines = list(calendar.walk("VEVENT"))
+    assert deadlines
+    for event in deadlines:
+        alarms = event.walk("VALARM")
+        assert sorted(a.decoded("TRIGGER") for a in alarms) == [
+            -timedelta(days=7),
+            -timedelta(days=1),
+        ]
+        assert all(str(a["ACTION"]) == "DISPLAY" for a in alarms)
+        assert all(str(a["DESCRIPTION"]) == str(event["SUMMARY"]) for a in alarms)
+
+
+def test_an_event_is_named_after_the_call_not_the_announcing_headline() -> None:
+    from aggregator.publish.calendar import call_name
+
+    def named(title: str) -> str:
+        return call_name(view(title=title))
+
+    assert named("AMIF winter call opens: EUR 3 million for integration") == "AMIF winter call"
+    assert named("AMIF-rahaston haku avautuu 1.3.2027") == "AMIF-rahaston haku"
+    assert named("Kotoutumisen kumppanuusohjelman hankeavustus 2027") == (
+        "Kotoutumisen kumppanuusohjelman hankeavustus 2027"
+    )
+    assert named("Ansökan om AMIF-stöd öppnar") == "Ansökan om AMIF-stöd"
