@@ -306,6 +306,9 @@ class StoryFragments:
             "topics": [self.label(tag_id, language) for tag_id in story.topics],
             "deadline": deadline_text(story.grant, language) if story.grant else "",
             "days_left": _days_left(story.grant, self.now),
+            "deadline_passed": bool(
+                story.grant and story.grant.closes_at and story.grant.closes_at < self.now
+            ),
             "deadline_changed": bool(story.grant and story.grant.deadline_changed_at),
         }
 

@@ -269,3 +269,28 @@ def test_story_of_a_call_shows_days_left_and_a_changed_deadline() -> None:
     assert "Ansökningstiden har ändrats." in changed
     assert "The deadline has changed." in changed
     assert "(3 days left)" in changed
+
+
+def test_a_deadline_in_the_past_is_told_in_the_past_tense() -> None:
+    fragments = StoryFragments(TAGS, NOW)
+    past = story(
+        "amif-past",
+        "funding",
+        title="AMIF-haku",
+        first_seen=NOW - timedelta(days=10),
+        closes_at=NOW - timedelta(days=3),
+        closes_has_time=False,
+    )
+    future = story(
+        "amif-future",
+        "funding",
+        title="AMIF-haku",
+        first_seen=NOW - timedelta(days=10),
+        closes_at=NOW + timedelta(days=3),
+        closes_has_time=False,
+    )
+    assert "Hakuaika päättyi " in fragments.text(past, "fi")
+    assert "Hakuaika päättyy" not in fragments.text(past, "fi")
+    assert "Ansökningstiden gick ut " in fragments.text(past, "sv")
+    assert "Application period ended " in str(fragments.html(past, "en"))
+    assert "Hakuaika päättyy " in fragments.text(future, "fi")
