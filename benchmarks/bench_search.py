@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from aggregator.store import search
 from aggregator.store.db import create_all, make_engine, session_scope
@@ -117,7 +118,7 @@ def fill(engine: Engine, stories: int) -> float:
     rows = recombined(stories)
     for start in range(0, len(rows), 5_000):
         with session_scope(engine) as session:
-            statement = insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
+            statement = insert(ItemRow).returning(col(ItemRow.id), sort_by_parameter_order=True)
             ids = list(session.execute(statement, rows[start : start + 5_000]).scalars())
             began = time.perf_counter()
             search.index_stories(session, ids)
@@ -160,9 +161,7 @@ def bench(database_url: str, stories: int) -> dict[str, Any]:
     try:
         indexing = fill(engine, stories)
         result = measure(engine)
-        result.update(
-            stories=stories, backend=engine.dialect.name, indexing_s=round(indexing, 1)
-        )
+        result.update(stories=stories, backend=engine.dialect.name, indexing_s=round(indexing, 1))
         return result
     finally:
         engine.dispose()

@@ -105,8 +105,7 @@ def call_name(call: GrantView) -> str:
     """What the call is called in a calendar: the headline up to a colon, without the verb
     that announced it ("AMIF winter call opens: 3 million" -> "AMIF winter call")."""
     head = call.title.split(": ", 1)[0].strip()
-    name = _ANNOUNCING.sub("", head).strip(" -–:") or call.title
-    return name
+    return _ANNOUNCING.sub("", head).strip(" -–:") or call.title
 
 
 def render_calendar(

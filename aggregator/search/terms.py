@@ -26,9 +26,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from aggregator.tagging.morphology import TOKEN_RE, Morphology, WordForm, create_morphology
 
@@ -186,17 +185,17 @@ def highlight(
     Escaping comes first and only our own ``<mark>`` tags are added, so scraped text stays
     inert whatever it contains."""
     if not query:
-        return Markup(escape(text, quote=True))
+        return escape(text)
     morph = morphology or shared_morphology()
     wanted = query.highlight_keys
-    pieces: list[str] = []
+    pieces: list[Markup] = []
     position = 0
     for match in TOKEN_RE.finditer(text):
         form = morph.analyse(match.group(), language)
         if not _keys(form.keys) & wanted:
             continue
-        pieces.append(escape(text[position : match.start()], quote=True))
-        pieces.append(f"<mark>{escape(match.group(), quote=True)}</mark>")
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(Markup("<mark>{}</mark>").format(match.group()))
         position = match.end()
-    pieces.append(escape(text[position:], quote=True))
-    return Markup("".join(pieces))
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)

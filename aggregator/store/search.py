@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import bindparam, event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.elements import TextClause
@@ -103,10 +103,9 @@ def index_stories(session: Session | Connection, item_ids: Iterable[int]) -> int
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         rows = session.execute(
-            text(
-                "SELECT id, title, summary, body_text, language FROM item WHERE id IN "
-                "(" + ",".join(str(int(i)) for i in chunk) + ")"
-            )
+            text("SELECT id, title, summary, body_text, language FROM item WHERE id IN :ids")
+            .bindparams(bindparam("ids", expanding=True))
+            .bindparams(ids=chunk)
         ).all()
         terms = [story_terms(r[0], r[1] or "", (r[2] or "", r[3] or ""), r[4]) for r in rows]
         _write(session, chunk, terms)
@@ -123,12 +122,11 @@ def rebuild(connection: Connection) -> int:
 def _write(session: Session | Connection, ids: Sequence[int], terms: Sequence[StoryTerms]) -> None:
     dialect = session.get_bind().dialect.name if isinstance(session, Session) else None
     dialect = dialect or session.dialect.name  # type: ignore[union-attr]
-    id_list = ",".join(str(int(i)) for i in ids)
     if dialect == "sqlite":
-        session.execute(text(f"DELETE FROM search_fts WHERE rowid IN ({id_list})"))
+        session.execute(_in_ids("DELETE FROM search_fts WHERE rowid IN :ids", ids))
         statement = text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)")
     else:
-        session.execute(text(f"DELETE FROM search_document WHERE item_id IN ({id_list})"))
+        session.execute(_in_ids("DELETE FROM search_document WHERE item_id IN :ids", ids))
         statement = text(
             "INSERT INTO search_document (item_id, document) VALUES (:id, "
             "setweight(to_tsvector('simple', :title), 'A') || "
@@ -139,6 +137,10 @@ def _write(session: Session | Connection, ids: Sequence[int], terms: Sequence[St
         session.execute(statement, values)
 
 
+def _in_ids(sql: str, ids: Sequence[int]) -> TextClause:
+    return text(sql).bindparams(bindparam("ids", expanding=True)).bindparams(ids=list(ids))
+
+
 # --- asking -------------------------------------------------------------------------------
 
 
@@ -146,7 +148,7 @@ def matches(dialect: str, query: SearchQuery) -> TextClause:
     """A SELECT of ``item_id`` and ``score`` (higher is better) for the stories that match."""
     if dialect == "sqlite":
         return text(
-            f"SELECT rowid AS item_id, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score "
+            f"SELECT rowid AS item_id, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score "  # noqa: S608 (a constant)
             "FROM search_fts WHERE search_fts MATCH :search_expression"
         ).bindparams(search_expression=fts5_expression(query))
     return text(

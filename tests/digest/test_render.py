@@ -274,7 +274,7 @@ def test_story_of_a_call_shows_days_left_and_a_changed_deadline() -> None:
 def test_a_deadline_in_the_past_is_told_in_the_past_tense() -> None:
     fragments = StoryFragments(TAGS, NOW)
     past = story(
-        "amif-past",
+        901,
         "funding",
         title="AMIF-haku",
         first_seen=NOW - timedelta(days=10),
@@ -282,7 +282,7 @@ def test_a_deadline_in_the_past_is_told_in_the_past_tense() -> None:
         closes_has_time=False,
     )
     future = story(
-        "amif-future",
+        902,
         "funding",
         title="AMIF-haku",
         first_seen=NOW - timedelta(days=10),

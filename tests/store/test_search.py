@@ -162,7 +162,7 @@ def test_highlighting_escapes_then_marks_every_matching_form() -> None:
     )
     assert str(marked) == (
         "&lt;script&gt;x&lt;/script&gt; <mark>Kiintiöpakolaisten</mark> "
-        "<mark>valtionavustukset</mark> &amp; &quot;<mark>avustuksia</mark>&quot;"
+        "<mark>valtionavustukset</mark> &amp; &#34;<mark>avustuksia</mark>&#34;"
     )
 
 

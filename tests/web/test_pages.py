@@ -81,7 +81,7 @@ def test_search_by_base_form_marks_the_inflected_words(client: TestClient, seede
     assert titles(page) == ["Kuntapaikkojen tarve kasvaa – kunnille laskennallinen korvaus"]
     assert "<mark>kiintiöpakolaisten</mark>" in page.lower()
     page = client.get("/?q=kuntapaikka").text
-    assert '<mark>Kuntapaikkojen</mark> tarve' in page
+    assert "<mark>Kuntapaikkojen</mark> tarve" in page
     hostile = client.get("/?q=%3Cscript%3E").text
     assert "<script>" not in hostile.split("</header>", 1)[-1]
 

@@ -1,7 +1,7 @@
 """search index: FTS5 table (SQLite) or tsvector table with a GIN index (PostgreSQL), filled
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-07 04:20:00
 
 The index holds the base forms and compound parts of every story's words (see
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
