@@ -29,6 +29,7 @@ from aggregator.cli.serve import serve
 from aggregator.cli.sources import sources
 from aggregator.cli.subscribers import subscribers
 from aggregator.cli.tags import tags
+from aggregator.cli.verify import verify_command
 from aggregator.errors import AggregatorError
 
 COMMANDS: tuple[click.Command, ...] = (
@@ -58,6 +59,7 @@ def main() -> None:
 
 for _command in COMMANDS:
     main.add_command(_command)
+sources.add_command(verify_command)
 
 
 def run() -> None:
