@@ -4,7 +4,7 @@
 applications are accepted. Announcements also mention many other dates: when funded projects
 may incur costs ("kustannuksia voi syntyä ajalla 1.10.2023–30.9.2024"), when the money may be
 used, when decisions are made, info events and their registration deadlines, an earlier call,
-the day a law takes effect. Each date found by :mod:`aggregator.grants.datescan` gets a role
+the day a law takes effect. Each date found by :mod:`aggregator.normalize.datescan` gets a role
 from the words around it in its sentence:
 
 1. a *negative* cue between the previous date (or the sentence start) and this one ("kustannus",
@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from aggregator.clock import HELSINKI
-from aggregator.grants.datescan import ClockTime, Mention, Point, scan
 from aggregator.grants.text import Document, Sentence, cues, last_match, snippet
+from aggregator.normalize.datescan import ClockTime, Mention, Point, scan
 
 WINDOW = 300  # characters of context looked at before a date
 
@@ -258,7 +258,7 @@ def _closing_time(
         return period
     call_days = {_day(closing)} | ({_day(period.opens_at)} if period.opens_at else set())
     for time in times:
-        if time.attached:
+        if time.attached or time.end_of_day:  # "klo 24.00": the date alone already means it
             continue
         sentence = doc.sentence_at(time.start)
         if not APPLYING.search(sentence.text):

@@ -42,16 +42,81 @@ class ParsedDate:
         return helsinki_date(self.moment)
 
 
+# --- the one date grammar: every reader of dates (this module, :mod:`.datescan`, and through it
+# grant extraction) builds on these pieces ----------------------------------------------------
+
+# A time of day: after klo/kello/kl. (the minutes are optional: "klo 16"), after at/by (then the
+# minutes or am/pm are needed: "at 14.50", "by 4.15 pm"; "at 4" is a number), or with am/pm
+# ("4.15 p.m."). A trailing sentence full stop is allowed ("klo 16.15."). Group names end in
+# ``tag`` so one expression can hold the pattern more than once.
+TIME_WORDS = r"(?:klo|kello|kl\.?)"
+
+
+def time_pattern(tag: str = "") -> str:
+    """The time-of-day forms as a regular expression (see :func:`read_time`)."""
+    return (
+        rf"\b{TIME_WORDS}\s{{0,2}}(?P<lh{tag}>\d{{1,2}})(?:[.:](?P<lm{tag}>\d{{2}}))?(?![\d.:]\d)"
+        rf"|\b(?:at|by)\s{{1,2}}(?P<eh{tag}>\d{{1,2}})(?:[.:](?P<em{tag}>\d{{2}}))?"
+        rf"\s{{0,2}}(?P<ea{tag}>[ap]\.?m\.?)?(?![\w.:]\w)"
+        rf"|(?<![\d.,])(?P<mh{tag}>\d{{1,2}})(?:[.:](?P<mm{tag}>\d{{2}}))?"
+        rf"\s{{0,2}}(?P<ma{tag}>[ap]\.m\.|[ap]m)(?!\w)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenTime:
+    """A time of day as written. ``end_of_day`` for ``24.00``: the midnight that ends the day
+    (stored as 00:00 of the next day, or as the date alone where a date means its whole day)."""
+
+    hour: int
+    minute: int
+    start: int  # where the hour begins in the text
+    end_of_day: bool = False
+
+    @property
+    def clock(self) -> time:
+        return time(self.hour, self.minute)
+
+
+def read_time(found: re.Match[str], tag: str = "") -> WrittenTime | None:
+    """The time a :func:`time_pattern` match wrote; None when it is no time of day (``klo 25``,
+    ``klo 24.30``, ``at 4``) or the pattern did not match here."""
+    groups = found.groupdict()
+    forms = (("lh", "lm", ""), ("eh", "em", "ea"), ("mh", "mm", "ma"))
+    form = next((f for f in forms if groups.get(f[0] + tag) is not None), None)
+    if form is None:
+        return None
+    hour_group, minute_group, meridiem_group = form
+    hour_text = groups[hour_group + tag]
+    minute_text = found[minute_group + tag]
+    meridiem = (found[meridiem_group + tag] or "").lower() if meridiem_group else ""
+    if hour_group == "eh" and not meridiem and minute_text is None:
+        return None  # "at 4" or "by 15" is a number, not a time
+    return clock_time(
+        int(hour_text), int(minute_text or 0), meridiem, found.start(hour_group + tag)
+    )
+
+
+def clock_time(hour: int, minute: int, meridiem: str, start: int) -> WrittenTime | None:
+    """The rules every written time follows: am/pm, ``24.00`` ends the day, nothing past 23.59."""
+    if meridiem.startswith("p") and hour < 12:
+        hour += 12
+    elif meridiem.startswith("a") and hour == 12:
+        hour = 0
+    if hour == 24 and minute == 0 and not meridiem:
+        return WrittenTime(0, 0, start, end_of_day=True)
+    if hour > 23 or minute > 59:
+        return None
+    return WrittenTime(hour, minute, start)
+
+
 # Day-first dotted date with a four-digit year; digits around it must not continue the number.
 _DATE = r"(?<![\d.])(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})(?!\d)"
-# A time: after a word such as klo/kello/kl./at (then the minutes are optional: "klo 16"),
-# or bare as H.MM / H:MM. A trailing sentence full stop is allowed ("klo 16.15.").
-_TIME = (
-    r"(?:(?:klo|kello|kl\.?|at)\s*(?P<lh>\d{1,2})(?:[.:](?P<lm>\d{2}))?"
-    r"|(?P<bh>\d{1,2})[.:](?P<bm>\d{2}))(?!\d|[.:]\d)"
-)
-_DATE_TIME = re.compile(_DATE + r"(?:,?\s*(?:" + _TIME + r"))?", re.IGNORECASE)
-_TIME_ONLY = re.compile(r"^\s*(?:" + _TIME + r")\s*$", re.IGNORECASE)
+# Right after a date a bare H.MM / H:MM is a time too ("17.8.2023 13.30").
+_BARE_TIME = r"(?P<bh>\d{1,2})[.:](?P<bm>\d{2})(?!\d|[.:]\d)"
+_TIME = rf"(?:{time_pattern()}|{_BARE_TIME})"
+_DATE_TIME = re.compile(_DATE + r"(?:,?\s*" + _TIME + r")?", re.IGNORECASE)
+_TIME_ONLY = re.compile(r"^\s*" + _TIME + r"\s*$", re.IGNORECASE)
 _ISO = re.compile(
     r"^\s*(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?P<fraction>[.,]\d+)?)?"
@@ -80,11 +145,12 @@ MONTH_NAMES: dict[str, int] = {
     )
     for name in names.split()
 }
-_MONTH = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
+MONTH_PATTERN = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
+"""Every month name as one alternation, longest first (so ``kesäkuuta`` wins over ``kesäkuu``)."""
 # "23. elokuuta 2021", "5 mars 2024", "3rd September 2025", "3 Sept. 2025", "September 3, 2025"
 _MONTH_DATE = re.compile(
-    rf"(?<![\w.])(?:(?P<day>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?P<month>{_MONTH})\.?,?"
-    rf"|(?P<month2>{_MONTH})\.?\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?,?)\s+(?P<year>\d{{4}})(?!\d)",
+    rf"(?<![\w.])(?:(?P<day>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?P<month>{MONTH_PATTERN})\.?,?"
+    rf"|(?P<month2>{MONTH_PATTERN})\.?\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?,?)\s+(?P<year>\d{{4}})(?!\d)",
     re.IGNORECASE,
 )
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
@@ -205,15 +271,13 @@ def _sane(parsed: ParsedDate) -> ParsedDate | None:
 
 def _clock(found: re.Match[str]) -> tuple[time, bool] | None:
     """The matched time and whether it was ``24.00`` (midnight at the end of the day)."""
-    hour = found["lh"] or found["bh"]
-    if hour is None:
+    if found["bh"] is not None:
+        written = clock_time(int(found["bh"]), int(found["bm"]), "", found.start("bh"))
+    else:
+        written = read_time(found)
+    if written is None:
         return None
-    minute = int(found["lm"] or found["bm"] or 0)
-    if int(hour) == 24 and minute == 0:
-        return time(0, 0), True
-    if int(hour) > 23 or minute > 59:
-        return None
-    return time(int(hour), minute), False
+    return written.clock, written.end_of_day
 
 
 def _microseconds(fraction: str | None) -> int:
@@ -234,11 +298,16 @@ def _with_offset(moment: datetime, zone: str) -> datetime:
 __all__ = [
     "HELSINKI",
     "MONTH_NAMES",
+    "TIME_WORDS",
     "ParsedDate",
+    "WrittenTime",
+    "clock_time",
     "find_dates",
     "from_helsinki",
     "parse_date",
     "parse_iso",
     "parse_rfc822",
     "parse_time",
+    "read_time",
+    "time_pattern",
 ]

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from aggregator.clock import HELSINKI
-from aggregator.grants.datescan import find_mentions, infer_year
 
 from .helpers import grant, helsinki
 
@@ -153,20 +152,6 @@ def test_a_date_without_year_and_without_publication_date_is_dropped() -> None:
     assert grant("Haku päättyy 20.1. klo 16.15.").closes_at is None
 
 
-@pytest.mark.parametrize(
-    ("month", "day", "published", "year"),
-    [
-        (1, 20, date(2023, 12, 4), 2024),
-        (12, 20, date(2024, 1, 5), 2023),
-        (6, 20, date(2023, 12, 4), 2023),
-        (3, 29, date(2019, 3, 5), 2019),
-        (2, 29, date(2024, 1, 10), 2024),
-    ],
-)
-def test_infer_year(month: int, day: int, published: date, year: int) -> None:
-    assert infer_year(month, day, published) == year
-
-
 def test_eligible_cost_period_is_not_the_call() -> None:
     body = (
         "Johdantojakson pilotoinnin avustushaku on käynnissä ajalla 10.5.–16.6.2023. "
@@ -204,48 +189,6 @@ def test_a_date_repeated_with_a_time_gives_the_time() -> None:
 def test_opening_after_closing_is_dropped() -> None:
     fields = grant("Haku päättyy 1.3.2025. Haku alkaa 1.4.2025.")
     assert (fields.opens_at, fields.closes_at) == (None, date(2025, 3, 1))
-
-
-@pytest.mark.parametrize(
-    ("text", "hour", "minute"),
-    [
-        ("1.10.2018 klo 16.15", 16, 15),
-        ("1.10.2018 kl. 16.15", 16, 15),
-        ("1.10.2018 kl 9", 9, 0),
-        ("1.10.2018 klo 16:15", 16, 15),
-        ("1 October 2018 at 4.15 pm", 16, 15),
-        ("1 October 2018 at 12 pm", 12, 0),
-        ("4.15 p.m. on 1 October 2018", 16, 15),
-        ("by 9.30 am on 1 October 2018", 9, 30),
-    ],
-)
-def test_time_forms(text: str, hour: int, minute: int) -> None:
-    (mention,) = find_mentions(text, None)
-    value = mention.first.value()
-    assert isinstance(value, datetime)
-    assert (value.hour, value.minute) == (hour, minute)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "EUR 10.8 million",
-        "klo 25.00",
-        "32.13.2020",
-        "31.2.2024",
-        "moment 32.30.40",
-        "vuosille 2014–2020",
-        "by 15 organisations",
-        "3 422,50 €",
-    ],
-)
-def test_numbers_that_are_not_dates(text: str) -> None:
-    assert find_mentions(text, date(2024, 1, 1)) == []
-
-
-def test_impossible_times_are_not_attached() -> None:
-    (mention,) = find_mentions("1.10.2018 klo 24.30", None)
-    assert mention.first.value() == date(2018, 10, 1)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from datetime import date
 
 import pytest
 
-from aggregator.grants.datescan import find_mentions, find_times
+from aggregator.normalize.datescan import find_mentions, find_times
 
 from .helpers import grant, helsinki
 

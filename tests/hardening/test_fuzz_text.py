@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from aggregator.clock import HELSINKI
 from aggregator.grants.amounts import call_amount, find_amounts
 from aggregator.grants.dates import call_period
-from aggregator.grants.datescan import find_mentions
 from aggregator.grants.text import document
 from aggregator.normalize.dates import (
     YEARS,
@@ -29,6 +28,7 @@ from aggregator.normalize.dates import (
     parse_rfc822,
     parse_time,
 )
+from aggregator.normalize.datescan import find_mentions
 from aggregator.normalize.dedupe import MAX_KEY_CHARS, story_keys
 from aggregator.normalize.item import TITLE_MAX_CHARS, normalize_item
 from aggregator.normalize.text import html_to_text, sanitize_html

@@ -1,7 +1,9 @@
 """Find the dates and times written in a grant text, as positioned points and ranges.
 
 This module only *reads* dates; :mod:`aggregator.grants.dates` decides which of them open and
-close the call. Forms read (fi/sv/en):
+close a grant call. Its pieces (month names, times of day and the rules they follow) are the
+ones :mod:`aggregator.normalize.dates` defines, so every part of the service reads
+``31.1.2027 klo 24.00`` the same way: the end of 31 January. Forms read (fi/sv/en):
 
 - day-first numeric dates: ``6.6.2022``, ``05.06.2024``, ``20.1.`` (year from the publication
   date), and as the first half of a range also ``3.`` and ``3.9`` (``3.–28.5.2021``,
@@ -29,36 +31,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from aggregator.clock import HELSINKI
+from aggregator.normalize.dates import MONTH_NAMES, MONTH_PATTERN, read_time, time_pattern
 
-MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    (
-        "januari january jan tammikuuta",
-        "februari february feb helmikuuta",
-        "mars march mar maaliskuuta",
-        "april apr huhtikuuta",
-        "maj may toukokuuta",
-        "juni june jun kesäkuuta",
-        "juli july jul heinäkuuta",
-        "augusti august aug elokuuta",
-        "september sept sep syyskuuta",
-        "oktober october oct lokakuuta",
-        "november nov marraskuuta",
-        "december dec joulukuuta",
-    ),
-    start=1,
-):
-    for _name in _names.split():
-        MONTHS[_name] = _number
-
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH = MONTH_PATTERN
 _YEAR = r"(?:19|20)\d{2}(?!\d)"
-_TIME = re.compile(
-    r"\b(?:klo|kello|kl\.?)\s{0,2}(?P<fh>\d{1,2})(?:[.:](?P<fm>\d{2}))?(?![\d.:]\d)"
-    r"|\b(?:at|by)\s{1,2}(?P<eh>\d{1,2})(?:[.:](?P<em>\d{2}))?\s{0,2}(?P<eap>[ap]\.?m\.?)?(?![\w.:]\w)"
-    r"|(?<![\d.,])(?P<bh>\d{1,2})(?:[.:](?P<bm>\d{2}))?\s{0,2}(?P<bap>[ap]\.m\.|[ap]m)(?!\w)",
-    re.IGNORECASE,
-)
+_TIME = re.compile(time_pattern(), re.IGNORECASE)
 _NAMED_DATE = re.compile(
     rf"(?<![\d.,])(?P<d>\d{{1,2}})(?:\.|st|nd|rd|th)?\s{{1,3}}(?:of\s{{1,3}})?(?P<m>{_MONTH})\.?"
     rf"(?![a-zåäö])(?:,?\s{{1,3}}(?P<y>{_YEAR}))?"
@@ -126,13 +103,15 @@ class Mention:
 @dataclass(frozen=True, slots=True)
 class ClockTime:
     """A time of day as written (``klo 16.15``), with its span; ``attached`` when it went to a
-    date next to it."""
+    date next to it. ``end_of_day`` for ``24.00``: a date followed by it keeps no time, since a
+    date alone already means the whole day."""
 
     hour: int
     minute: int
     start: int
     end: int
     attached: bool = False
+    end_of_day: bool = False
 
 
 def find_mentions(text: str, published: date | None) -> list[Mention]:
@@ -168,25 +147,13 @@ def _times(text: str) -> tuple[list[ClockTime], list[tuple[int, int]]]:
     return times, taken
 
 
-_TIME_GROUPS = (("fh", "fm", ""), ("eh", "em", "eap"), ("bh", "bm", "bap"))
-
-
 def _time_of(match: re.Match[str]) -> ClockTime | None:
-    hour_group, minute_group, meridiem_group = next(
-        groups for groups in _TIME_GROUPS if match.group(groups[0]) is not None
-    )
-    hour = int(match.group(hour_group))
-    minute = int(match.group(minute_group) or 0)
-    meridiem = (match.group(meridiem_group) or "").lower() if meridiem_group else ""
-    if hour_group == "eh" and not meridiem and match.group(minute_group) is None:
-        return None  # "at 4" or "by 15" is a number, not a time
-    if meridiem.startswith("p") and hour < 12:
-        hour += 12
-    elif meridiem.startswith("a") and hour == 12:
-        hour = 0
-    if hour > 23 or minute > 59:
+    written = read_time(match)
+    if written is None:
         return None
-    return ClockTime(hour, minute, match.start(hour_group), match.end())
+    return ClockTime(
+        written.hour, written.minute, written.start, match.end(), end_of_day=written.end_of_day
+    )
 
 
 def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -203,7 +170,7 @@ def _named_dates(text: str, taken: list[tuple[int, int]]) -> list[Point]:
             found.append(Point(int(groups["bd"]), None, None, *match.span(), complete=False))
             continue
         day = groups["d"] or groups["ud"]
-        month = MONTHS[(groups["m"] or groups["um"]).lower()]
+        month = MONTH_NAMES[(groups["m"] or groups["um"]).casefold()]
         year = groups["y"] or groups["uy"]
         point = Point(int(day), month, int(year) if year else None, *match.span(), complete=True)
         found.append(point)
@@ -238,7 +205,8 @@ def _attach_times(
         after = next((t for t in times if t.start >= point.end and id(t) not in used), None)
         if after and _TIME_AFTER_GAP.fullmatch(text, point.end, after.start):
             used.add(id(after))
-            point = replace(point, hour=after.hour, minute=after.minute, end=after.end)
+            hour = None if after.end_of_day else after.hour
+            point = replace(point, hour=hour, minute=after.minute, end=after.end)
         else:
             before = next((t for t in reversed(times) if t.end <= point.start), None)
             if (
@@ -247,7 +215,8 @@ def _attach_times(
                 and _TIME_BEFORE_GAP.fullmatch(text, before.end, point.start)
             ):
                 used.add(id(before))
-                point = replace(point, hour=before.hour, minute=before.minute, start=before.start)
+                hour = None if before.end_of_day else before.hour
+                point = replace(point, hour=hour, minute=before.minute, start=before.start)
         attached.append(point)
     return attached, used
 
