@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         default=SecretStr("dev-only-secret-change-me"),
         description="Signs sessions, CSRF tokens and subscriber links. Set it in production.",
     )
+    https_cookies: bool = Field(
+        default=False,
+        description=(
+            "The site is served over HTTPS (directly or behind a TLS proxy): the admin session "
+            "and CSRF cookies are then always Secure and carry the __Host- prefix, so a "
+            "sibling subdomain or a plain-HTTP page cannot plant them."
+        ),
+    )
     web_host: str = Field(default="127.0.0.1", description="Address `aggregator serve` binds.")
     web_port: int = Field(default=8000, description="Port `aggregator serve` binds.")
 

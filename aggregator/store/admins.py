@@ -1,10 +1,11 @@
 """Admin accounts, login attempts and the counts the admin pages show.
 
 Passwords are stored as argon2id hashes (pwdlib); a hash made with older parameters is
-upgraded on the next successful login. Login attempts are rows keyed by ``email:<address>``
-and ``ip:<address>``: :func:`login_blocked` refuses a login after :data:`MAX_FAILURES` failures
-on either key within :data:`LOGIN_WINDOW` (a success on a key starts its count afresh), which
-slows down password guessing against one account and from one address alike.
+upgraded on the next successful login. Whether a password may be checked at all is the login
+limiter's decision (:mod:`aggregator.store.login_limit`, atomic per address and per account);
+every checked attempt is also kept here as a :class:`LoginAttempt` row (``email:<address>`` and
+``ip:<address>``) for two days, as history. A new password ends every session of the account
+(:mod:`aggregator.store.admin_sessions`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlmodel import Session, col, delete, func, select
 
+from aggregator.store import admin_sessions
+from aggregator.store.login_limit import LOGIN_WINDOW, MAX_FAILURES
 from aggregator.store.models import AdminUser, LoginAttempt, Subscriber
 
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES = 5
+__all__ = ["LOGIN_WINDOW", "MAX_FAILURES"]
+
 ATTEMPTS_KEPT = timedelta(days=2)
 MIN_PASSWORD_LENGTH = 10
 
@@ -77,6 +80,8 @@ def set_password(session: Session, admin: AdminUser, password: str) -> None:
         raise ValueError(problem)
     admin.password_hash = hash_password(password)
     session.add(admin)
+    if admin.id is not None:
+        admin_sessions.end_all(session, admin.id)
 
 
 def authenticate(session: Session, email: str, password: str, now: datetime) -> AdminUser | None:
@@ -109,27 +114,6 @@ def record_attempt(session: Session, keys: Sequence[str], success: bool, now: da
     for key in keys:
         session.add(LoginAttempt(key=key, at=now, success=success))
     session.flush()
-
-
-def recent_failures(session: Session, key: str, now: datetime) -> int:
-    """Failures on ``key`` within the window that came after its latest success."""
-    in_window = (LoginAttempt.key == key, col(LoginAttempt.at) >= now - LOGIN_WINDOW)
-    last_success = session.exec(
-        select(func.max(LoginAttempt.id)).where(*in_window, col(LoginAttempt.success).is_(True))
-    ).one()
-    query = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(*in_window, col(LoginAttempt.success).is_(False))
-    )
-    if last_success is not None:
-        query = query.where(col(LoginAttempt.id) > last_success)
-    return int(session.exec(query).one())
-
-
-def login_blocked(session: Session, keys: Sequence[str], now: datetime) -> bool:
-    """True when any key has had :data:`MAX_FAILURES` failures within the window."""
-    return any(recent_failures(session, key, now) >= MAX_FAILURES for key in keys)
 
 
 # --- subscriber counts -----------------------------------------------------------------------

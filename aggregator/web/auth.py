@@ -1,29 +1,31 @@
-"""Admin sessions: a signed, expiring cookie naming the admin, checked on every admin request.
+"""Admin sessions: a random token in a cookie, a row in ``admin_session`` on the server.
 
-The cookie holds the admin's id and a fingerprint of their password hash, signed with the
-secret key (itsdangerous) and valid for :data:`SESSION_MAX_AGE`. Changing the password or
-deactivating the account therefore ends every session at once, with no session table. The
-cookie is HttpOnly, SameSite=Strict and Secure except on plain-HTTP localhost
-(:func:`~aggregator.web.security.is_secure_request`).
+A login stores a new session (:mod:`aggregator.store.admin_sessions`) and sets its token as
+the cookie; every admin request looks the token up and compares its expiry with the injected
+clock (:data:`SESSION_MAX_AGE` after login). Logout deletes the row, so the old cookie, replayed,
+gets the login page; a new password or a disabled account ends every session of the account.
+The cookie is HttpOnly, SameSite=Strict and Secure except on plain-HTTP localhost
+(:func:`~aggregator.web.security.is_secure_request`); with ``https_cookies`` on it is named
+``__Host-admin_session`` (always Secure, Path=/, no Domain), and a cookie without the prefix is
+not read.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 
+from aggregator.store import admin_sessions
 from aggregator.store.models import AdminUser
-from aggregator.web.security import is_secure_request
+from aggregator.web.security import SESSION_COOKIE_BASE, cookie_name, cookie_secure
 
-SESSION_COOKIE = "admin_session"
+SESSION_COOKIE = SESSION_COOKIE_BASE
 SESSION_MAX_AGE = 12 * 3600
-_SALT = "kotoutumisuutiset.admin-session"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,52 +44,55 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    secret = request.app.state.runtime.settings.secret_key.get_secret_value()
-    return URLSafeTimedSerializer(secret, salt=_SALT)
+def session_cookie(request: Request) -> str:
+    """The session cookie's name for this site (``__Host-`` prefixed over HTTPS)."""
+    return cookie_name(request, SESSION_COOKIE)
 
 
-def _fingerprint(admin: AdminUser) -> str:
-    return hashlib.sha256(admin.password_hash.encode()).hexdigest()[:16]
+def session_token(request: Request) -> str:
+    """The session token the browser sent, or ``""``."""
+    return request.cookies.get(session_cookie(request), "")
 
 
-def start_session(request: Request, response: Response, admin: AdminUser) -> None:
-    """Log ``admin`` in: a fresh signed cookie (never reusing what the browser sent)."""
-    token = _serializer(request).dumps({"id": admin.id, "pw": _fingerprint(admin)})
+def start_session(request: Request, response: Response, session: Session, admin: AdminUser) -> None:
+    """Log ``admin`` in: a new server-side session and its cookie (never reusing what the
+    browser sent, so a planted session id is worthless)."""
+    runtime = request.app.state.runtime
+    token = admin_sessions.start(
+        session, admin, runtime.clock.now(), timedelta(seconds=SESSION_MAX_AGE)
+    )
+    request.state.session_token = token  # pages rendered now bind their CSRF tokens to it
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie(request),
         token,
         max_age=SESSION_MAX_AGE,
         httponly=True,
-        secure=is_secure_request(request),
+        secure=cookie_secure(request),
         samesite="strict",
         path="/",
     )
 
 
-def end_session(request: Request, response: Response) -> None:
+def end_session(request: Request, response: Response, session: Session) -> None:
+    """Log out: the server forgets the session, the browser drops the cookie."""
+    admin_sessions.end(session, session_token(request))
     response.delete_cookie(
-        SESSION_COOKIE,
+        session_cookie(request),
         path="/",
         httponly=True,
-        secure=is_secure_request(request),
+        secure=cookie_secure(request),
         samesite="strict",
     )
 
 
 def session_admin(request: Request, session: Session) -> CurrentAdmin | None:
-    """The admin whose valid session cookie came with ``request``, if any."""
-    token = request.cookies.get(SESSION_COOKIE)
+    """The admin whose live session the request's cookie opens, if any."""
+    token = session_token(request)
     if not token:
         return None
-    try:
-        data = _serializer(request).loads(token, max_age=SESSION_MAX_AGE)
-    except BadSignature:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-        return None
-    admin = session.get(AdminUser, data["id"])
-    if admin is None or not admin.active or data.get("pw") != _fingerprint(admin):
+    now = request.app.state.runtime.clock.now()
+    admin = admin_sessions.admin_for(session, token, now)
+    if admin is None:
         return None
     assert admin.id is not None
     return CurrentAdmin(id=admin.id, email=admin.email)

@@ -25,7 +25,7 @@ from aggregator.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language
 from aggregator.runtime import Runtime
 from aggregator.store.db import session_scope
 from aggregator.templating import render
-from aggregator.web.auth import SESSION_COOKIE, CurrentAdmin, LoginRequired, session_admin
+from aggregator.web.auth import CurrentAdmin, LoginRequired, session_admin, session_token
 from aggregator.web.security import csrf_token, is_secure_request
 
 LANGUAGE_COOKIE = "lang"
@@ -92,7 +92,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 def optional_admin(request: Request, session: SessionDep) -> CurrentAdmin | None:
     """The logged-in admin or None (no database read without a session cookie)."""
-    if SESSION_COOKIE not in request.cookies:
+    if not session_token(request):
         return None
     admin = session_admin(request, session)
     request.state.admin = admin

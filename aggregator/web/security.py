@@ -4,17 +4,27 @@ Every response gets a strict Content-Security-Policy (no inline script or style 
 none is allowed), nosniff, frame denial and a same-origin referrer; HTTPS responses also get
 HSTS (behind a TLS proxy run ``aggregator serve --proxy-headers`` so the scheme is known).
 
-CSRF uses a per-browser random token in an HttpOnly cookie that every rendered form repeats in
-a hidden field; :func:`csrf_protect` (a router dependency) compares the two on every unsafe
-request. Routes that must accept a POST without a form token (RFC 8058 one-click unsubscribe,
+CSRF tokens are signed and bound to the session (the "signed double submit" of the OWASP CSRF
+cheat sheet): the browser holds a random seed in an HttpOnly cookie, and each form's token is
+``HMAC(secret_key, seed | SHA-256(admin session token))``. :func:`csrf_protect` (a router
+dependency) recomputes it from the cookies that came with the unsafe request. Someone able to
+plant a cookie for the host (a sibling subdomain, plain HTTP) can plant a seed and a token of
+their own browser, but not one made for the editor's session, which they cannot read: the pair
+is refused. A token from before a login or logout does not survive it. With ``https_cookies``
+on, the cookie is ``__Host-csrftoken``. (asgi-csrf and starlette-csrf were checked: both sign a
+double-submit token but bind it to nothing, which is exactly the planted-pair hole.)
+Routes that must accept a POST without a form token (RFC 8058 one-click unsubscribe,
 authenticated by its signed URL instead) are listed in :data:`CSRF_EXEMPT_PATH_PREFIXES`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import HTTPException, Request
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -57,13 +67,53 @@ def is_secure_request(request: Request) -> bool:
     return request.url.scheme == "https" or host not in ("127.0.0.1", "localhost", "::1")
 
 
+HOST_PREFIX = "__Host-"
+SESSION_COOKIE_BASE = "admin_session"  # the name web.auth uses; read here to bind tokens
+
+
+def _settings(request: Request) -> Any:
+    return request.app.state.runtime.settings
+
+
+def cookie_name(request: Request, base: str) -> str:
+    """``base``, or ``__Host-base`` when the site is served over HTTPS (``https_cookies``)."""
+    return f"{HOST_PREFIX}{base}" if _settings(request).https_cookies else base
+
+
+def cookie_secure(request: Request) -> bool:
+    return bool(_settings(request).https_cookies) or is_secure_request(request)
+
+
+def _seed(request: Request) -> str:
+    """This browser's CSRF seed (made on first use; the middleware sets the cookie)."""
+    seed = getattr(request.state, "csrf_seed", None)
+    if seed is None:
+        sent = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
+        seed = sent if 16 <= len(sent) <= 128 else secrets.token_urlsafe(32)
+        request.state.csrf_seed = seed
+    return str(seed)
+
+
+def _bound_session(request: Request) -> str:
+    """The session token the form is for: one started by this very request (a login), else
+    the one the browser sent."""
+    started = getattr(request.state, "session_token", None)
+    if started is not None:
+        return str(started)
+    return request.cookies.get(cookie_name(request, SESSION_COOKIE_BASE), "")
+
+
+def _sign(request: Request, seed: str, session_token: str) -> str:
+    secret = _settings(request).secret_key.get_secret_value().encode()
+    bound = hashlib.sha256(session_token.encode("utf-8", "surrogatepass")).hexdigest()
+    message = f"csrf|{seed}|{bound}".encode("utf-8", "surrogatepass")
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def csrf_token(request: Request) -> str:
-    """This browser's CSRF token (created on first use; the middleware sets the cookie)."""
-    token = getattr(request.state, "csrf_token", None)
-    if token is None:
-        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-        request.state.csrf_token = token
-    return str(token)
+    """The CSRF token for forms on this page: signed, bound to this browser's seed and session."""
+    return _sign(request, _seed(request), _bound_session(request))
 
 
 class SecurityMiddleware(BaseHTTPMiddleware):
@@ -77,13 +127,14 @@ class SecurityMiddleware(BaseHTTPMiddleware):
             response.headers.setdefault(name, value)
         if request.url.scheme == "https":
             response.headers.setdefault("Strict-Transport-Security", HSTS)
-        token = getattr(request.state, "csrf_token", None)
-        if token and request.cookies.get(CSRF_COOKIE) != token:
+        seed = getattr(request.state, "csrf_seed", None)
+        name = cookie_name(request, CSRF_COOKIE)
+        if seed and request.cookies.get(name) != seed:
             response.set_cookie(
-                CSRF_COOKIE,
-                token,
+                name,
+                seed,
                 httponly=True,
-                secure=is_secure_request(request),
+                secure=cookie_secure(request),
                 samesite="lax",
                 path="/",
             )
@@ -96,11 +147,15 @@ async def csrf_protect(request: Request) -> None:
         return
     if request.url.path.startswith(CSRF_EXEMPT_PATH_PREFIXES):
         return
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    seed = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent and "form" in request.headers.get("content-type", ""):
         form = await request.form()
         value = form.get(CSRF_FIELD, "")
         sent = value if isinstance(value, str) else ""
-    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
+    if not seed or not sent:
+        raise HTTPException(status_code=403, detail="CSRF token missing or invalid")
+    session_token = request.cookies.get(cookie_name(request, SESSION_COOKIE_BASE), "")
+    expected = _sign(request, seed, session_token)
+    if not hmac.compare_digest(expected.encode(), sent.encode("utf-8", "surrogatepass")):
         raise HTTPException(status_code=403, detail="CSRF token missing or invalid")

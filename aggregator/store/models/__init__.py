@@ -16,15 +16,18 @@ from aggregator.store.models.ingest import (
 )
 from aggregator.store.models.mail import DeliveredItem, Delivery, MailEvent, Subscriber
 from aggregator.store.models.ops import (
+    AdminSession,
     AdminUser,
     ContentVersion,
     JobState,
     LoginAttempt,
+    LoginLimit,
     SchedulerLease,
 )
 from aggregator.store.models.tagging import AuditEntry, ItemTag, RuleRow, TagOverride, TagRow
 
 __all__ = [
+    "AdminSession",
     "AdminUser",
     "AuditEntry",
     "ContentVersion",
@@ -37,6 +40,7 @@ __all__ = [
     "ItemTag",
     "JobState",
     "LoginAttempt",
+    "LoginLimit",
     "MailEvent",
     "RuleRow",
     "SchedulerLease",

@@ -31,6 +31,33 @@ class LoginAttempt(SQLModel, table=True):
     success: bool = False
 
 
+class AdminSession(SQLModel, table=True):
+    """One logged-in browser. The cookie holds a random token; only its SHA-256 is stored, so
+    a database dump opens no session. Logout deletes the row, a password change or a disabled
+    account deletes them all, and ``expires_at`` is compared with the injected clock."""
+
+    __tablename__ = "admin_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    admin_id: int = Field(foreign_key="admin_user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class LoginLimit(SQLModel, table=True):
+    """A login counter per key (``ip:<address>``, ``email:<address>``) counted with one atomic
+    upsert, or a known-good address of an account (``known:<email>|<address>``). See
+    :mod:`aggregator.store.login_limit`."""
+
+    __tablename__ = "login_limit"
+
+    key: str = Field(primary_key=True, max_length=400)
+    window_start: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = 0
+    next_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
 class SchedulerLease(SQLModel, table=True):
     """Only one scheduler per database: the holder renews the lease before it expires."""
 

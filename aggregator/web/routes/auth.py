@@ -1,9 +1,10 @@
 """Admin login and logout.
 
-A login is refused without checking the password once the email or the client address has had
-too many recent failures (:func:`aggregator.store.admins.login_blocked`); every attempt is
-recorded under both keys. The error never says whether the email exists. A successful login
-sets a fresh session cookie and redirects (303) to a local admin address only.
+Each attempt is counted by the login limiter BEFORE its password is checked, atomically, per
+address and per account (:mod:`aggregator.store.login_limit`); a refused attempt is answered
+429 without checking. Every checked attempt is recorded. The error never says whether the email
+exists. A successful login starts a server-side session and redirects (303) to a local admin
+address only; logout ends that session on the server.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from aggregator.store import admins
+from aggregator.store import admins, login_limit
 from aggregator.web.auth import client_ip, end_session, safe_next, start_session
 from aggregator.web.deps import RuntimeDep, SessionDep, render_page
 
@@ -59,23 +60,26 @@ def login(
     next_path: Annotated[str, Form(alias="next", max_length=2048)] = "",
 ) -> Response:
     now = runtime.clock.now()
-    keys = admins.attempt_keys(email, client_ip(request))
-    if admins.login_blocked(session, keys, now):
+    ip = client_ip(request)
+    limits = login_limit.keys_for(email, ip)
+    if not login_limit.may_check_password(runtime.engine, limits, now):
         return _login_form(
             request, next_path=next_path, email=email, error="rate-limited", status=429
         )
+    keys = admins.attempt_keys(email, ip)
     admin = admins.authenticate(session, email, password, now)
     if admin is None:
         admins.record_attempt(session, keys, False, now)  # committed: the handler returns
         return _login_form(request, next_path=next_path, email=email, error="invalid", status=401)
     admins.record_attempt(session, keys, True, now)
+    login_limit.succeeded(session, limits, now)
     response = RedirectResponse(safe_next(next_path), status_code=303)
-    start_session(request, response, admin)
+    start_session(request, response, session, admin)
     return response
 
 
 @router.post("/admin/logout")
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, session: SessionDep) -> RedirectResponse:
     response = RedirectResponse("/admin/login?logged_out=1", status_code=303)
-    end_session(request, response)
+    end_session(request, response, session)
     return response
