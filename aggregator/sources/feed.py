@@ -42,6 +42,18 @@ _HARMLESS_VALUE = r"&#[0-9]{1,7};|&#x[0-9a-fA-F]{1,6};|[^\"'&<%]{0,16}"
 _HARMLESS_ENTITY = re.compile(
     rf"<!ENTITY\s+[A-Za-z_][\w.-]*\s+(?:\"(?:{_HARMLESS_VALUE})\"|'(?:{_HARMLESS_VALUE})')\s*>"
 )
+# The W3C XHTML entity sets an RSS 1.0 file may declare and reference (``%HTMLlat1;``): an
+# external parameter entity that nobody fetches (expat here resolves no external entity, and
+# the guard runs before it); feedparser knows these entities by name. By public id, the one file.
+_XHTML_ENTITY_SETS = {
+    "-//W3C//ENTITIES Latin 1 for XHTML//EN": "http://www.w3.org/TR/xhtml1/DTD/xhtml-lat1.ent",
+    "-//W3C//ENTITIES Symbols for XHTML//EN": "http://www.w3.org/TR/xhtml1/DTD/xhtml-symbol.ent",
+    "-//W3C//ENTITIES Special for XHTML//EN": "http://www.w3.org/TR/xhtml1/DTD/xhtml-special.ent",
+}
+_ENTITY_SET = re.compile(
+    r"<!ENTITY\s+%\s+[A-Za-z_][\w.-]*\s+PUBLIC\s+"
+    r"(?:\"(?P<pub>[^\"]*)\"|'(?P<pub2>[^']*)')\s+(?:\"(?P<sys>[^\"]*)\"|'(?P<sys2>[^']*)')\s*>"
+)
 _HTML_TITLE = re.compile(rb"<title[^>]*>([^<]{1,200})</title>", re.IGNORECASE)
 _ESCAPED_CDATA_OPEN = b"&lt;![CDATA["
 _ESCAPED_CDATA_CLOSE = b"]]&gt;"
@@ -104,21 +116,36 @@ def refuse_entity_declarations(source: SourceConfig, page: Page) -> None:
     expat then expands a billion-laughs DOCTYPE up to its amplification limit (hundreds of
     megabytes for a body at our size cap). So before parsing, every declaration must be a
     harmless one: a character reference (``<!ENTITY nbsp "&#160;">``) or a few characters of
-    plain text. Nested references, markup, long values (quadratic blowup), parameter entities
-    and external ones (``SYSTEM``: XXE) refuse the whole feed.
+    plain text, or the declaration of one of the W3C XHTML entity sets by its public id and
+    file (``<!ENTITY % HTMLlat1 PUBLIC "-//W3C//ENTITIES Latin 1 for XHTML//EN" "...">``,
+    which RSS 1.0 files carry; never fetched, and feedparser knows those entities). Nested
+    references, markup, long values (quadratic blowup), other parameter entities and external
+    ones (``SYSTEM``: XXE) refuse the whole feed.
     """
     body = page.body
     if b"ENTITY" not in body and not any(form in body for form in _ENTITY_UTF16):
         return
     markup = _outside_cdata(decode(body, page.charset).text)
     declared = len(_DECLARATION.findall(markup))
-    if declared and declared != len(_HARMLESS_ENTITY.findall(markup)):
+    harmless = len(_HARMLESS_ENTITY.findall(markup)) + _entity_sets(markup)
+    if declared and declared != harmless:
         raise ParseError(
             source.id,
             page.url,
             "refused: the feed's DOCTYPE declares XML entities that expand into other entities, "
             "markup, long text or external files (an entity-expansion or XXE attack)",
         )
+
+
+def _entity_sets(markup: str) -> int:
+    """How many declarations are exactly one of the W3C XHTML entity sets (public id and its
+    own file; the same public id naming another file is not one)."""
+    count = 0
+    for found in _ENTITY_SET.finditer(markup):
+        public_id = found.group("pub") or found.group("pub2") or ""
+        system_id = found.group("sys") or found.group("sys2") or ""
+        count += _XHTML_ENTITY_SETS.get(public_id) == system_id
+    return count
 
 
 def _outside_cdata(text: str) -> str:
