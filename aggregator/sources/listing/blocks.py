@@ -39,7 +39,7 @@ OFF_TOPIC_WORDS = frozenset(
         "event", "events", "calendar", "tapahtumat", "tapahtuma", "kalenteri", "evenemang",
         "kalender", "related", "liittyvat", "relaterat", "popular", "luetuimmat", "mostread",
         "most", "tags", "tagcloud", "archive", "archives", "arkisto",
-        "courses", "koulutukset", "kurser", "ads", "advert", "promo", "lift", "nosto", "nostot",
+        "courses", "koulutukset", "kurser", "ads", "advert",
     }
 )  # fmt: skip
 # Headings over blocks that are not the news list (fi / sv / en).
@@ -103,8 +103,42 @@ def _block(parent: Tag, members: list[Tag]) -> Block | None:
     if len(linked) < 2 or len(linked) < 0.6 * len(members):
         return None
     segmented = members[0].name in HEADINGS and _interleaved(parent, members)
+    if not segmented:
+        linked = _with_strays(parent, linked)
     parts = tuple(_segment(m, members) if segmented else (m,) for m in linked)
     return Block(parent, tuple(linked), parts, segmented, _weight(parent, members))
+
+
+def _with_strays(parent: Tag, members: list[Tag]) -> list[Tag]:
+    """The members plus siblings built differently that hold one entry shaped like theirs: a
+    "leading" or "sticky" first article that the CMS wraps or classes apart from the rest."""
+    shapes = [title_shape(m) for m in members]
+    common = max(set(shapes), key=shapes.count)
+    chosen = {id(m) for m in members}
+    kept = []
+    for child in parent.children:
+        if not isinstance(child, Tag) or child.name in SKIPPED:
+            continue
+        if id(child) in chosen:
+            kept.append(child)
+        elif common[0] and title_shape(child) == common and _one_entry(child, common):
+            kept.append(child)
+    return kept
+
+
+def title_shape(node: Tag) -> tuple[str, ...]:
+    """How an entry's title is marked up: heading tag and classes, link classes."""
+    heading = node if node.name in HEADINGS else node.find(HEADINGS)
+    if isinstance(heading, Tag) and heading.find("a", href=True) is not None:
+        anchor = heading.find("a", href=True)
+        link_classes = signature(anchor)[1] if isinstance(anchor, Tag) else ()
+        return (heading.name, *signature(heading)[1], "/", *link_classes)
+    return ("",)
+
+
+def _one_entry(node: Tag, shape: tuple[str, ...]) -> bool:
+    headings = [h for h in node.find_all(shape[0]) if h.find("a", href=True) is not None]
+    return len(headings) == 1
 
 
 def has_title_link(node: Tag) -> bool:

@@ -36,7 +36,7 @@ READ_MORE_TAIL = re.compile(
 DATE_LABELS = re.compile(
     r"\b(?:julkaistu|julkaisupäivä|julkaisuajankohta|julkaisuaika|päivitetty|muokattu|pvm"
     r"|publicerad|publicerat|publiceringsdatum|uppdaterad|uppdaterat|datum"
-    r"|published|publication date|posted(?: on)?|updated|date|on)\b\s*:?",
+    r"|published|publication date|posted(?: on)?|updated|date|on|tiedot|detaljer|details)\b\s*:?",
     re.IGNORECASE,
 )
 _SEPARATORS = " |·•–—-,:/"
@@ -206,12 +206,17 @@ def _without_date(date_line: str) -> str:
     return rest if len(rest) <= MAX_KIND_CHARS and not any(ch.isdigit() for ch in rest) else ""
 
 
+def _holds_date_line(line: str, date_line: str) -> bool:
+    """A short line around the date line (a summary may mention the same date)."""
+    return bool(date_line) and date_line in line and len(line) <= MAX_DATE_LINE_CHARS
+
+
 def _summary(parts: tuple[Tag, ...], title: str, date_line: str, kind: str) -> str:
     best = ""
     for part in parts:
         for paragraph in html_to_text(part).split("\n\n"):
             line = READ_MORE_TAIL.sub("", " ".join(paragraph.split()))
-            if not line or line in (title, date_line, kind) or (date_line and date_line in line):
+            if not line or line in (title, date_line, kind) or _holds_date_line(line, date_line):
                 continue
             if line.startswith(title) and len(line) - len(title) < MIN_SUMMARY_CHARS:
                 continue

@@ -62,11 +62,21 @@ def _simple(node: Tag) -> str:
 
 
 def _item_selector(soup: BeautifulSoup, block: Block) -> str:
-    tag, classes = signature(block.members[0])
-    own = tag + "".join(f".{c}" for c in classes[:2] if _SAFE_CLASS.match(c))
+    """One selector per kind of member (a CMS may class its first entry apart), joined."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Tag]] = {}
+    for member in block.members:
+        groups.setdefault(signature(member), []).append(member)
+    found = [_group_selector(soup, members) for members in groups.values()]
+    return ", ".join(found) if all(found) else ""
+
+
+def _group_selector(soup: BeautifulSoup, members: list[Tag]) -> str:
+    shared = set(signature(members[0])[1])
+    ordered = [str(c) for c in members[0].get("class") or [] if str(c) in shared]
+    own = members[0].name + "".join(f".{c}" for c in ordered[:2] if _SAFE_CLASS.match(c))
     path = [own]
-    node: Tag | None = block.parent
-    wanted = {id(m) for m in block.members}
+    node = members[0].parent if isinstance(members[0].parent, Tag) else None
+    wanted = {id(m) for m in members}
     for _ in range(MAX_PATH):
         if node is None or node.name in ("[document]",):
             break
@@ -131,18 +141,33 @@ def _summary_node(member: Tag) -> Tag | None:
 
 
 def _next_selector(soup: BeautifulSoup, url: str, base: str) -> str:
+    """A selector that finds exactly the next-page link (none when nothing short does)."""
     for anchor in soup.find_all("a", href=True):
-        if absolute_url(base, str(anchor["href"])) == url:
-            parent = anchor.parent
-            candidates = [_simple(anchor)]
-            if isinstance(parent, Tag):
-                candidates.append(f"{_simple(parent)} > a")
-            for option in candidates:
-                if option != "a" and len(_select(soup, option)) == 1:
-                    return option
-            if isinstance(anchor.get("rel"), list) and "next" in anchor["rel"]:
-                return 'a[rel="next"]'
+        if absolute_url(base, str(anchor["href"])) != url:
+            continue
+        parent = anchor.parent
+        options = [_simple(anchor), _classes(anchor)]
+        if isinstance(parent, Tag):
+            options += [f"{_simple(parent)} > a", f"{_classes(parent)} > a"]
+            current = parent.find_previous_sibling(True)
+            if isinstance(current, Tag) and current.get("class"):
+                options.append(f"{_classes(current)} + {parent.name} > a")
+        current = anchor.find_previous_sibling(True)
+        if isinstance(current, Tag) and current.get("class"):
+            options.append(f"{_classes(current)} + a")
+        for option in options:
+            if "." in option and len(_select(soup, option)) == 1:
+                return option
+        rel = anchor.get("rel")
+        if isinstance(rel, list) and "next" in rel:
+            return 'a[rel="next"]'
     return ""
+
+
+def _classes(node: Tag) -> str:
+    """``node``'s tag with all its (selector-safe) classes."""
+    classes = [str(c) for c in node.get("class") or [] if _SAFE_CLASS.match(str(c))]
+    return node.name + "".join(f".{c}" for c in classes)
 
 
 def source_toml(discovery: Discovery, **fields: Any) -> str:

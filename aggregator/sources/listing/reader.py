@@ -48,6 +48,8 @@ def _items(block: Block, base: str) -> list[ListItem]:
 
 
 def _score(block: Block, items: list[ListItem]) -> float:
+    """Per item: a real title, a date, a summary; a list with no dates at all counts half
+    (news lists are dated; topic cards and link lists are not)."""
     total = 0.0
     for item in items:
         words = len(item.title.split())
@@ -55,7 +57,8 @@ def _score(block: Block, items: list[ListItem]) -> float:
         total += 1.0 if item.published else 0.0
         total += 1.0 if len(item.summary) >= 60 else 0.0
         total += min(len(item.title) / 60, 1.0)
-    return total * block.weight
+    dated = sum(1 for item in items if item.published) / len(items)
+    return total * block.weight * (0.5 + 0.5 * dated)
 
 
 def _overlaps(block: Block, items: list[ListItem], other: Block, others: list[ListItem]) -> bool:
