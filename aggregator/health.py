@@ -3,12 +3,15 @@
 Pure decisions over plain data; the store persists the result and the scheduler reads
 ``next_due_at``. A failing source backs off exponentially (its interval doubled per consecutive
 failure, capped) and recovers by itself on the first good run. A list that used to yield items
-and now yields none, or that needed the generic fallback extractor, is flagged
-"markup changed?" so an admin looks at the selectors before the source silently dies.
+and now yields none, or whose configured selectors matched nothing so that the selector-free
+reader read it ("selectors stale, read without them"), is flagged "markup changed?" so an admin
+looks at the selectors before the source silently dies; the selectors that reader would
+configure are kept with the health (``proposed_selectors``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -38,6 +41,7 @@ class RunReport:
     items_new: int = 0
     items_updated: int = 0
     used_fallback: bool = False
+    proposed_selectors: Mapping[str, str] = field(default_factory=dict)
     new_item_ids: tuple[int, ...] = field(default=(), repr=False)
 
     @property
@@ -61,6 +65,7 @@ class Health:
     last_yield_at: datetime | None = None
     markup_changed: bool = False
     used_fallback: bool = False
+    proposed_selectors: Mapping[str, str] = field(default_factory=dict)
     next_due_at: datetime | None = None
 
 
@@ -142,6 +147,7 @@ def after_run(
         last_yield_at=now if report.items_found else previous.last_yield_at,
         markup_changed=_markup_changed(previous, report),
         used_fallback=report.used_fallback,
+        proposed_selectors=dict(report.proposed_selectors) if report.used_fallback else {},
         next_due_at=now + interval,
     )
 

@@ -87,6 +87,7 @@ class Crawl:
     pages_not_modified: int = 0
     pages_parsed: int = 0
     used_fallback: bool = False
+    proposed_selectors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     failed_urls: list[AggregatorError] = field(default_factory=list)
     page_failures: list[PageFailure] = field(default_factory=list)
@@ -103,6 +104,8 @@ class Crawl:
         self.items.extend(result.items)
         self.article_urls.update(result.article_urls)
         self.used_fallback |= result.used_fallback
+        if result.proposed_selectors and not self.proposed_selectors:
+            self.proposed_selectors = dict(result.proposed_selectors)
         self.warnings.extend(result.warnings)
 
 
@@ -368,6 +371,7 @@ def _report(
         items_new=counts.new,
         items_updated=counts.updated,
         used_fallback=crawl.used_fallback,
+        proposed_selectors=crawl.proposed_selectors,
         new_item_ids=tuple(counts.new_ids),
     )
 

@@ -90,7 +90,9 @@ class ParseResult:
 
     ``next_pages`` are pagination URLs the pipeline may fetch (it bounds the backfill);
     ``article_urls`` are detail pages to fetch for full text and exact time. ``used_fallback``
-    says the configured selectors found nothing and the generic extractor produced the items.
+    says the configured selectors found nothing and the selector-free list reader produced the
+    items ("selectors stale, read without them"); ``proposed_selectors`` are then the selectors
+    that reader would configure.
     """
 
     items: tuple[RawItem, ...] = ()
@@ -98,6 +100,7 @@ class ParseResult:
     article_urls: tuple[str, ...] = ()
     used_fallback: bool = False
     warnings: tuple[str, ...] = ()
+    proposed_selectors: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from aggregator.cli.admin import admin
 from aggregator.cli.classify import classify
 from aggregator.cli.demo import demo, mirror
 from aggregator.cli.digest import digest
+from aggregator.cli.discover import discover_command
 from aggregator.cli.feed import feed
 from aggregator.cli.fetch import fetch
 from aggregator.cli.grants import grants
@@ -60,6 +61,7 @@ def main() -> None:
 for _command in COMMANDS:
     main.add_command(_command)
 sources.add_command(verify_command)
+sources.add_command(discover_command)
 
 
 def run() -> None:

@@ -35,7 +35,7 @@ def _health_rows(runtime: Runtime) -> list[dict[str, Any]]:
         if state is not None and state.markup_changed:
             flags.append("markup changed?")
         if state is not None and state.used_fallback:
-            flags.append("fallback")
+            flags.append("selectors stale, read without them")
         if not source.enabled:
             flags.append("disabled")
         if not source.verified:
@@ -59,6 +59,7 @@ def _health_rows(runtime: Runtime) -> list[dict[str, Any]]:
                 "next_due": next_run or (state.next_due_at if state else None),
                 "last_result": ("running" if job.running else job.last_result) if job else "",
                 "flags": flags,
+                "proposed_selectors": dict(state.proposed_selectors or {}) if state else {},
             }
         )
     return rows
@@ -113,7 +114,7 @@ def sources_check(ctx: click.Context, source_id: str) -> None:
     crawl = result.crawl
     click.echo(
         f"{source.id}: {crawl.pages_fetched} page(s) fetched, {len(result.items)} item(s)"
-        + (" (generic fallback extractor: markup changed?)" if crawl.used_fallback else "")
+        + (" (selectors stale, read without them: markup changed?)" if crawl.used_fallback else "")
     )
     for item in result.items:
         when = (

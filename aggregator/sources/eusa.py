@@ -8,7 +8,7 @@ list: it is one standing page per call whose text (``Hakuaika 16.11.2026 klo 8.0
 klo 16.15``, ``haettavissa ... euroa``) the ministry edits when a deadline moves, ending with
 ``Päivitetty: <date>``. Such a page becomes exactly one item whose URL is the page itself,
 with the page's full text (no article fetch needed). A page where the list selectors match is
-read as a normal list (with the generic fallback if they stop matching).
+read as a normal list (without them, by the list reader, if they stop matching).
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
-"""HTML news lists read with the CSS selectors a source configures.
+"""HTML news lists: read with the source's CSS selectors when they match, else without them.
 
 The kotoutuminen.fi, tem.fi, KEHA, elinvoimakeskus and hyvaks.fi lists all show items as a
-title link, a date line and a short summary; only the markup differs, and that lives in
-``config/sources.toml``. The date line often also names the item type (``7.9.2023 | Uutinen``);
-an HTML ``<time datetime>`` gives an exact time. When the selectors match nothing (the site was
-redesigned) :mod:`aggregator.sources.fallback` still finds the dated links and the result says
-``used_fallback``; when that finds nothing either, the page is a :class:`ParseError`.
+title link, a date line and a short summary; only the markup differs. Selectors in
+``config/sources.toml`` are hints: when they match, they win (they are what an admin checked).
+A source may configure none; then :mod:`aggregator.sources.listing` finds the page's news list
+by itself. When configured selectors match nothing (the site was redesigned) the same reader
+keeps the items flowing, the result says ``used_fallback`` ("selectors stale, read without
+them") and carries the selectors the reader would propose; when the reader finds no list
+either, the page is a :class:`ParseError`. The date line often also names the item type
+(``7.9.2023 | Uutinen``); an HTML ``<time datetime>`` gives an exact time.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 from bs4 import BeautifulSoup, Tag
 
 from aggregator.errors import ParseError
-from aggregator.sources import article, fallback
+from aggregator.sources import article
 from aggregator.sources.base import unique
 from aggregator.sources.document import (
     base_url,
@@ -26,10 +29,13 @@ from aggregator.sources.document import (
     select_text,
     text_of,
 )
+from aggregator.sources.listing import ListItem, discover_in
 from aggregator.types import ArticleDetails, Page, ParseResult, RawItem
 
 if TYPE_CHECKING:
     from aggregator.sources.registry import Selectors, SourceConfig
+
+STALE = "selectors stale, read without them"
 
 
 class HtmlListParser:
@@ -49,37 +55,62 @@ def read_list(
     source: SourceConfig, page: Page, soup: BeautifulSoup, warnings: tuple[str, ...] = ()
 ) -> ParseResult:
     """The items of an already parsed list page (shared with site modules)."""
-    selectors = _selectors(source, page)
+    selectors = source.selectors
+    if selectors is None:
+        return _read_without_selectors(source, page, soup, warnings, stale=False)
     base = base_url(soup, page)
     elements = soup.select(selectors.item)
     found = [_item(source, node, selectors, base) for node in elements]
     items = _unique_items(found)
+    if not items:
+        problem = _no_items(selectors, len(elements))
+        return _read_without_selectors(source, page, soup, (*warnings, problem), stale=True)
     if found.count(None):
         warnings += (f"{found.count(None)} list element(s) without a title or link skipped",)
-    used_fallback = not items
-    if used_fallback:
-        items = _fallback_items(source, page, soup, base, len(elements))
-        warnings += (f"{_no_items(selectors, len(elements))}; used the generic extractor",)
-    pages = next_pages(soup, selectors.next_page, base, page)
-    if used_fallback and not pages:
-        pages = _not_this_page(fallback.next_pages(soup, base), page)
     return ParseResult(
         items=tuple(items),
-        next_pages=pages,
+        next_pages=next_pages(soup, selectors.next_page, base, page),
         article_urls=unique([i.url for i in items]) if source.fetch_articles else (),
-        used_fallback=used_fallback,
         warnings=warnings,
     )
 
 
-def _fallback_items(
-    source: SourceConfig, page: Page, soup: BeautifulSoup, base: str, matched: int
-) -> list[RawItem]:
-    items = fallback.extract_items(source, soup, base)
-    if not items:
-        problem = _no_items(_selectors(source, page), matched)
-        raise ParseError(source.id, page.url, f"{problem} and no dated links found")
-    return items
+def _read_without_selectors(
+    source: SourceConfig, page: Page, soup: BeautifulSoup, warnings: tuple[str, ...], stale: bool
+) -> ParseResult:
+    """The page's main list as the selector-free reader finds it."""
+    best = discover_in(soup, page.final_url or page.url).best
+    if best is None:
+        problem = warnings[-1] if stale else "no selectors configured"
+        raise ParseError(source.id, page.url, f"{problem} and no news list found")
+    items = [_raw_item(source, item) for item in best.items]
+    if stale:
+        proposal = ", ".join(f"{k} = {v!r}" for k, v in best.selectors.items())
+        warnings += (f"{STALE}; proposed selectors: {proposal or 'none'}",)
+    next_url = best.next_page_url
+    return ParseResult(
+        items=tuple(items),
+        next_pages=_not_this_page([next_url] if next_url else [], page),
+        article_urls=unique([i.url for i in items]) if source.fetch_articles else (),
+        used_fallback=stale,
+        warnings=warnings,
+        proposed_selectors=dict(best.selectors) if stale else {},
+    )
+
+
+def _raw_item(source: SourceConfig, item: ListItem) -> RawItem:
+    return RawItem(
+        source_id=source.id,
+        url=item.url,
+        title=item.title,
+        summary=item.summary,
+        published=item.published.moment if item.published else None,
+        published_has_time=item.published.has_time if item.published else False,
+        language=source.language,
+        kind=item.kind,
+        publisher=source.publisher,
+        list_name=source.list_name,
+    )
 
 
 def _no_items(selectors: Selectors, matched: int) -> str:
@@ -95,12 +126,6 @@ def next_pages(soup: BeautifulSoup, selector: str, base: str, page: Page) -> tup
 
 def _not_this_page(urls: list[str], page: Page) -> tuple[str, ...]:
     return unique([url for url in urls if url not in (page.url, page.final_url)])
-
-
-def _selectors(source: SourceConfig, page: Page) -> Selectors:
-    if source.selectors is None:
-        raise ParseError(source.id, page.url, "html source has no [source.selectors]")
-    return source.selectors
 
 
 def _item(source: SourceConfig, node: Tag, selectors: Selectors, base: str) -> RawItem | None:

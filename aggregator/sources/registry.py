@@ -304,7 +304,7 @@ def _selectors(fields: _Fields, kind: str) -> Selectors | None:
             raise fields.fail("selectors", f"only html sources have selectors, not {kind}")
         return None
     if raw is None:
-        raise fields.fail("selectors", "html sources need [source.selectors] (item, title)")
+        return None  # read by the selector-free list reader (aggregator.sources.listing)
     table = _Fields(raw, f"{fields.where} [selectors]", _field_names(Selectors))
     return Selectors(
         item=table.selector("item", required=True),

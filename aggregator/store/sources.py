@@ -43,12 +43,15 @@ class SourceStore:
 
     def health(self, source_id: str) -> Health:
         row = self.state(source_id)
-        return Health(**{name: getattr(row, name) for name in _HEALTH_FIELDS})
+        values = {name: getattr(row, name) for name in _HEALTH_FIELDS}
+        values["proposed_selectors"] = dict(row.proposed_selectors or {})
+        return Health(**values)
 
     def set_health(self, source_id: str, health: Health) -> None:
         row = self.state(source_id)
         for name in _HEALTH_FIELDS:
             setattr(row, name, getattr(health, name))
+        row.proposed_selectors = dict(health.proposed_selectors)
         self.session.add(row)
 
     def set_enabled(self, source_id: str, enabled: bool) -> None:

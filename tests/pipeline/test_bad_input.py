@@ -3,12 +3,22 @@ that source's health, the pass goes on with the other sources, and nothing store
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aggregator.health import RunStatus
-from tests.pipeline.conftest import MALFORMED, Harness, first_page_route, malformed_cases
+from aggregator.store.db import session_scope
+from aggregator.store.sources import SourceStore
+from tests.pipeline.conftest import (
+    CONFIG,
+    MALFORMED,
+    Harness,
+    first_page_route,
+    malformed_cases,
+)
 
 
 def healthy_for(source_id: str) -> str:
@@ -106,11 +116,14 @@ def test_a_source_recovers_on_the_next_good_pass(harness: Harness) -> None:
     assert state.items_last_run > 0
 
 
-def test_redesigned_list_degrades_to_the_fallback_and_is_flagged(harness: Harness) -> None:
+def test_redesigned_list_is_read_without_its_stale_selectors_and_says_so(
+    harness: Harness,
+) -> None:
     from tests.conftest import SITES
 
     source_id = "kotoutuminen-uutiset"
     harness.run([source_id])
+    before = harness.snapshot()
     redesigned = next((SITES / "kotoutuminen.fi").rglob("*redesign*.html"))
     report = harness.run(
         [source_id],
@@ -120,10 +133,19 @@ def test_redesigned_list_degrades_to_the_fallback_and_is_flagged(harness: Harnes
     )[source_id]
     assert report.status is RunStatus.OK
     assert report.used_fallback
-    assert report.items_found > 0
+    assert report.items_found == 20
+    assert any(w.startswith("selectors stale, read without them") for w in report.warnings)
     state = harness.state(source_id)
     assert state.markup_changed
     assert state.used_fallback
+    assert state.proposed_selectors["item"] == "ul.news-feed__list > li.news-feed__entry"
+    assert state.proposed_selectors["title"] == "a.nf-card__link"
+    assert before["items"].keys() <= harness.snapshot()["items"].keys()  # the same stories
+    assert harness.snapshot()["items"].keys() == before["items"].keys()
+    harness.run([source_id])  # the selectors match again: the flags clear
+    state = harness.state(source_id)
+    assert not state.used_fallback and not state.markup_changed
+    assert not state.proposed_selectors
 
 
 def test_list_that_used_to_yield_and_now_yields_nothing_is_flagged(harness: Harness) -> None:
@@ -138,3 +160,27 @@ def test_list_that_used_to_yield_and_now_yields_nothing_is_flagged(harness: Harn
     state = harness.state(source_id)
     assert state.markup_changed
     assert "no items" in state.last_error_message
+
+
+def test_a_source_without_selectors_is_read_like_one_with_them(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The same source configured without [source.selectors] stores the same stories."""
+    source_id = "kotoutuminen-uutiset"
+    with_selectors = harness.run([source_id])[source_id]
+    configured = harness.snapshot()
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config)
+    sources = (config / "sources.toml").read_text(encoding="utf-8")
+    block = sources[sources.index(f'id = "{source_id}"') :]
+    selectors = block[block.index("[source.selectors]") : block.index("[source.article]")]
+    (config / "sources.toml").write_text(sources.replace(selectors, "", 1), encoding="utf-8")
+    harness.settings_overrides["config_dir"] = config
+    with session_scope(harness.engine) as session:
+        SourceStore(session).forget_validators(source_id)  # as an edited source does
+    report = harness.run([source_id])[source_id]
+    assert report.status is RunStatus.OK and not report.used_fallback
+    assert report.items_found == with_selectors.items_found > 20  # both list pages
+    assert report.pages_parsed == with_selectors.pages_parsed == 2
+    assert harness.snapshot()["items"] == configured["items"]
+    assert not harness.state(source_id).markup_changed

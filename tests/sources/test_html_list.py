@@ -201,9 +201,22 @@ def test_empty_pages_are_parse_errors(
         )
 
 
-def test_a_source_without_selectors_is_a_parse_error(
+def test_a_source_without_selectors_is_read_without_them(
+    sources: dict[str, SourceConfig], recorded: Recorded
+) -> None:
+    configured = sources["kotoutuminen-uutiset"]
+    without = replace(configured, selectors=None)
+    url = "https://kotoutuminen.fi/uutiset"
+    expected = HtmlListParser().parse_list(configured, recorded(url))
+    result = HtmlListParser().parse_list(without, recorded(url))
+    assert result.items == expected.items
+    assert result.next_pages == expected.next_pages
+    assert not result.used_fallback and not result.proposed_selectors  # nothing went stale
+
+
+def test_a_source_without_selectors_and_no_list_is_a_parse_error(
     sources: dict[str, SourceConfig], page: MakePage
 ) -> None:
     source = replace(sources["kotoutuminen-uutiset"], selectors=None)
-    with pytest.raises(ParseError, match=r"no \[source\.selectors\]"):
+    with pytest.raises(ParseError, match=r"no selectors configured and no news list found"):
         HtmlListParser().parse_list(source, page("https://kotoutuminen.fi/uutiset", "<p>x</p>"))

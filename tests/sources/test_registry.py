@@ -117,10 +117,10 @@ def test_invalid_fields_name_the_source_and_field(
     assert message in str(raised.value)
 
 
-def test_html_sources_need_selectors(tmp_path: Path) -> None:
+def test_html_sources_may_omit_selectors(tmp_path: Path) -> None:
     text = VALID.split("[source.selectors]")[0]
-    with pytest.raises(ConfigError, match=r"source 'esimerkki': field 'selectors': html sources"):
-        load_sources(write(tmp_path, text))
+    (source,) = load_sources(write(tmp_path, text))
+    assert source.kind == "html" and source.selectors is None
 
 
 def test_articles_need_a_body_selector(tmp_path: Path) -> None:

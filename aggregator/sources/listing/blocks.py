@@ -119,9 +119,8 @@ def _with_strays(parent: Tag, members: list[Tag]) -> list[Tag]:
     for child in parent.children:
         if not isinstance(child, Tag) or child.name in SKIPPED:
             continue
-        if id(child) in chosen:
-            kept.append(child)
-        elif common[0] and title_shape(child) == common and _one_entry(child, common):
+        stray = bool(common[0]) and title_shape(child) == common and _one_entry(child, common)
+        if id(child) in chosen or stray:
             kept.append(child)
     return kept
 

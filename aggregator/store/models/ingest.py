@@ -83,7 +83,8 @@ class SourceState(SQLModel, table=True):
     new_last_run: int = 0
     last_yield_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     markup_changed: bool = False
-    used_fallback: bool = False
+    used_fallback: bool = False  # selectors stale, read without them
+    proposed_selectors: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

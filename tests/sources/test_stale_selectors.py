@@ -1,4 +1,5 @@
-"""The generic extractor keeps a source alive after a redesign changed every CSS class."""
+"""The selector-free reader keeps a source alive after a redesign changed every CSS class,
+and says the selectors are stale with the ones it would propose."""
 
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ def test_redesigned_page_yields_the_same_items_as_the_selectors_did(
     assert after.used_fallback and not before.used_fallback
     assert after.items == before.items  # titles, URLs, dates, type and summaries
     assert after.article_urls == before.article_urls
-    assert any("used the generic extractor" in w for w in after.warnings)
+    assert any(
+        "selectors stale, read without them; proposed selectors: item = " in w
+        for w in after.warnings
+    )
+    assert after.proposed_selectors["item"] == "ul.news-feed__list > li.news-feed__entry"
 
 
 def test_redesigned_page_still_pages_on(sources: dict[str, SourceConfig], page: MakePage) -> None:
@@ -80,9 +85,11 @@ def test_date_inside_the_link_and_unlabelled_layouts(
     assert result.items[0].summary == "Tiivistelmä ensimmäisestä uutisesta."
 
 
-def test_nothing_dated_is_a_parse_error(sources: dict[str, SourceConfig], page: MakePage) -> None:
+def test_a_page_without_a_list_is_a_parse_error(
+    sources: dict[str, SourceConfig], page: MakePage
+) -> None:
     body = "<html><body><h1>Sivua ei löytynyt</h1><a href='/etusivu'>Palaa etusivulle</a></body></html>"
-    with pytest.raises(ParseError, match=r"matched 0 element\(s\)\) and no dated links found"):
+    with pytest.raises(ParseError, match=r"matched 0 element\(s\)\) and no news list found"):
         HtmlListParser().parse_list(sources["kotoutuminen-uutiset"], page(LIST, body))
 
 
