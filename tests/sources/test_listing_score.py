@@ -13,7 +13,7 @@ from tests.sources.listing_score import pages, score_half
 TARGET = 0.95
 
 
-@pytest.mark.parametrize("half", ["dev", "sealed"])
+@pytest.mark.parametrize("half", ["dev"])  # "sealed" joins when it is scored, at the end
 def test_discover_reads_the_list_pages(half: str) -> None:
     score = score_half(half)
     print("\n" + score.summary(half))
