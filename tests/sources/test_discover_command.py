@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from aggregator.cli import main
 from aggregator.clock import FixedClock
-from aggregator.mirror import MirrorServer
+from aggregator.demo.mirror import MirrorServer
 from tests.conftest import SITES
 
 LISTING = Path(__file__).parent.parent / "fixtures" / "listing" / "dev"
