@@ -1,12 +1,16 @@
 """Process wiring shared by the CLI, the scheduler and the web app.
 
-Builds the engine, the fetcher and the effective source list (config/sources.toml plus the
-switches and edits admins saved in the database) from one :class:`Settings`, so every entry
-point runs the same pipeline the same way.
+Builds the engine, the fetcher and the effective source list (config/sources.toml, then the
+sources admins added in the web UI, each with the switches and edits admins saved in the
+database) from one :class:`Settings`, so every entry point runs the same pipeline the same way.
+The TOML stays the only definition of its own sources: an added source can never take a TOML
+source's id, and one whose stored table no longer passes the registry's checks is skipped
+with a log line rather than stopping every run.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -20,9 +24,12 @@ from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
 from aggregator.pipeline import Enricher, Services
 from aggregator.settings import Settings
-from aggregator.sources.registry import SourceConfig, load_sources
+from aggregator.sources.registry import SourceConfig, load_sources, source_from_block
+from aggregator.store.added_sources import AddedSourceStore
 from aggregator.store.db import make_engine, session_scope, upgrade
 from aggregator.store.sources import SourceStore
+
+log = logging.getLogger(__name__)
 
 # Fields of a source an admin may change from the web UI (stored as overrides).
 EDITABLE_SOURCE_FIELDS = frozenset({"publisher", "urls", "interval_minutes", "max_pages"})
@@ -61,12 +68,37 @@ class Runtime:
     def configured_sources(self) -> list[SourceConfig]:
         return load_sources(self.settings.config_dir / "sources.toml")
 
+    def added_sources(self) -> list[SourceConfig]:
+        """The sources admins added in the web UI, as defined (no switches or edits)."""
+        with session_scope(self.engine) as session:
+            rows = [
+                (row.source_id, dict(row.definition)) for row in AddedSourceStore(session).all()
+            ]
+        taken = {source.id for source in self.configured_sources}
+        added = []
+        for source_id, definition in rows:
+            try:
+                source = source_from_block(definition, f"added source {source_id!r}")
+            except ConfigError as error:
+                log.error("added source %s skipped: %s", source_id, error)
+                continue
+            if source.id not in taken:
+                added.append(source)
+        return added
+
+    def definitions(self) -> list[SourceConfig]:
+        """Every source as defined: sources.toml first, then the added ones."""
+        return [*self.configured_sources, *self.added_sources()]
+
+    def definition(self, source_id: str) -> SourceConfig | None:
+        return next((s for s in self.definitions() if s.id == source_id), None)
+
     def sources(self) -> list[SourceConfig]:
-        """Configured sources with the admins' switches and edits from the database."""
+        """Every source with the admins' switches and edits from the database."""
         with session_scope(self.engine) as session:
             states = SourceStore(session).all_states()
         result = []
-        for source in self.configured_sources:
+        for source in self.definitions():
             state = states.get(source.id)
             if state is None:
                 result.append(source)
@@ -78,7 +110,7 @@ class Runtime:
         for source in self.sources():
             if source.id == source_id:
                 return source
-        known = ", ".join(s.id for s in self.configured_sources)
+        known = ", ".join(s.id for s in self.definitions())
         raise ConfigError(f"unknown source {source_id!r}; configured sources: {known}")
 
     def initialise(self) -> tuple[int, int]:

@@ -27,6 +27,7 @@ from aggregator.cli.init import init
 from aggregator.cli.items import items
 from aggregator.cli.run import run_command
 from aggregator.cli.serve import serve
+from aggregator.cli.source_export import export_command
 from aggregator.cli.sources import sources
 from aggregator.cli.subscribers import subscribers
 from aggregator.cli.tags import tags
@@ -62,6 +63,7 @@ for _command in COMMANDS:
     main.add_command(_command)
 sources.add_command(verify_command)
 sources.add_command(discover_command)
+sources.add_command(export_command)
 
 
 def run() -> None:

@@ -140,9 +140,18 @@ def load_sources(path: Path) -> list[SourceConfig]:
     blocks = data.get("source", [])
     if not isinstance(blocks, list):
         raise ConfigError(f"{path}: 'source' must be an array of tables ([[source]])")
-    sources = [_source(block, path, number) for number, block in enumerate(blocks, 1)]
+    sources = [
+        _source(block, f"{path}: source #{number}") for number, block in enumerate(blocks, 1)
+    ]
     _check_unique(sources, path)
     return sources
+
+
+def source_from_block(block: Mapping[str, Any], where: str) -> SourceConfig:
+    """One ``[[source]]`` table (as TOML would give it) checked into a :class:`SourceConfig`;
+    :class:`ConfigError` names ``where``, the source and the field. Sources that admins add in
+    the web UI are stored as such tables and read back through here."""
+    return _source(dict(block), where)
 
 
 def parser_for(source: SourceConfig) -> SourceParser:
@@ -227,12 +236,12 @@ class _Fields:
         return value
 
 
-def _source(block: object, path: Path, number: int) -> SourceConfig:
-    fields = _Fields(block, f"{path}: source #{number}", _field_names(SourceConfig))
+def _source(block: object, where: str) -> SourceConfig:
+    fields = _Fields(block, where, _field_names(SourceConfig))
     source_id = fields.string("id")
     if not _ID.match(source_id):
         raise fields.fail("id", f"use lower-case letters, digits and '-', got {source_id!r}")
-    fields.where = f"{path}: source {source_id!r}"
+    fields.where = f"{where.rsplit(': source #', 1)[0]}: source {source_id!r}"
     kind = _kind(fields)
     urls = fields.strings("urls")
     enabled = fields.flag("enabled", True)

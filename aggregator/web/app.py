@@ -25,6 +25,7 @@ from aggregator.web.auth import LoginRequired, login_url
 from aggregator.web.deps import render_page
 from aggregator.web.routes import (
     admin,
+    admin_add_source,
     admin_items,
     admin_rules,
     admin_sources,
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(auth.router)
     app.include_router(admin.router)
+    app.include_router(admin_add_source.router)
     app.include_router(admin_sources.router)
     app.include_router(admin_rules.router)
     app.include_router(admin_tags.router)

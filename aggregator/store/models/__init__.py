@@ -6,6 +6,7 @@ dataclasses of :mod:`aggregator.types`.
 
 from aggregator.store.models.grants import GrantCallRow, ItemGrantLink
 from aggregator.store.models.ingest import (
+    AddedSource,
     HttpValidator,
     ItemRow,
     Sighting,
@@ -27,6 +28,7 @@ from aggregator.store.models.ops import (
 from aggregator.store.models.tagging import AuditEntry, ItemTag, RuleRow, TagOverride, TagRow
 
 __all__ = [
+    "AddedSource",
     "AdminSession",
     "AdminUser",
     "AuditEntry",

@@ -2,7 +2,8 @@
 
 ``item`` is one story however many sources carry it; ``sighting`` records each (source, URL)
 that carried it (provenance); ``story_key`` indexes the identities dedupe matches on;
-``source_state`` is a source's health and admin switches; ``source_run`` one row per pass;
+``source_state`` is a source's health and admin switches; ``added_source`` a source an admin
+added in the web UI (beside those of sources.toml); ``source_run`` one row per pass;
 ``http_validator`` the ETag/Last-Modified per (source, URL) for conditional GET.
 """
 
@@ -86,6 +87,19 @@ class SourceState(SQLModel, table=True):
     used_fallback: bool = False  # selectors stale, read without them
     proposed_selectors: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AddedSource(SQLModel, table=True):
+    """A source an admin added from a URL in the web UI: its ``[[source]]`` table as TOML
+    would hold it (``definition``), read through the same registry checks as sources.toml."""
+
+    __tablename__ = "added_source"
+
+    source_id: str = Field(primary_key=True, max_length=64)
+    definition: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    from_url: str = Field(sa_type=Text)
+    added_by: str = Field(max_length=320)
+    added_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class SourceRun(SQLModel, table=True):

@@ -45,13 +45,15 @@ class SourceRow:
     edited: bool
     job: JobStateView | None = None
     failing: Sequence[UrlFailure] = ()
+    added: bool = False
 
 
 def _configured(runtime: Runtime, source_id: str) -> SourceConfig:
-    for source in runtime.configured_sources:
-        if source.id == source_id:
-            return source
-    raise HTTPException(status_code=404)
+    """The source as defined (in sources.toml or added in the admin), or 404."""
+    source = runtime.definition(source_id)
+    if source is None:
+        raise HTTPException(status_code=404)
+    return source
 
 
 @router.get("/admin/sources", response_class=HTMLResponse)
@@ -64,7 +66,8 @@ def dashboard(
     per_week = store.new_items_since(now - WEEK)
     schedule = load_schedule_config(runtime.settings.config_dir / SCHEDULE_FILE)
     jobs = job_states(session, now=now, stale_after=schedule.stale_after)
-    configured = {s.id: s for s in runtime.configured_sources}
+    configured = {s.id: s for s in runtime.definitions()}
+    added = {s.id for s in runtime.added_sources()}
     failing = store.url_failures_by_source()
     rows = [
         SourceRow(
@@ -75,6 +78,7 @@ def dashboard(
             edited=bool(states.get(source.id) and states[source.id].overrides),
             job=jobs.get(source_job_id(source.id)),
             failing=failing.get(source.id, ()),
+            added=source.id in added,
         )
         for source in runtime.sources()
     ]

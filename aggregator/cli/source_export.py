@@ -1,0 +1,30 @@
+"""``aggregator sources export``: the sources admins added in the web UI, as TOML blocks.
+
+Paste the output into ``config/sources.toml`` to make the file their definition (then the
+added copies are ignored: a TOML source's id always wins).
+"""
+
+from __future__ import annotations
+
+import click
+
+from aggregator.cli.support import runtime_of
+from aggregator.sources.toml_block import source_blocks
+from aggregator.store.added_sources import AddedSourceStore
+from aggregator.store.db import session_scope
+
+
+@click.command("export")
+@click.pass_context
+def export_command(ctx: click.Context) -> None:
+    """Print the sources added in the admin as [[source]] blocks for sources.toml."""
+    runtime = runtime_of(ctx)
+    with session_scope(runtime.engine) as session:
+        rows = [
+            (row.definition, f"added in the admin by {row.added_by} on {row.added_at:%Y-%m-%d}")
+            for row in AddedSourceStore(session).all()
+        ]
+    if not rows:
+        click.echo("# no sources were added in the admin")
+        return
+    click.echo(source_blocks(rows), nl=False)
