@@ -5,7 +5,7 @@ PYTEST_WORKERS ?= 2
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: install demo test lint typecheck unit postgres wheel-check bench serve clean
+.PHONY: install demo test lint typecheck unit postgres wheel-check bench model serve clean
 
 install:
 	@bash scripts/bootstrap.sh
@@ -40,6 +40,11 @@ test: lint typecheck unit postgres wheel-check
 
 bench: install
 	$(VENV)/python -m benchmarks
+
+# The packaged learned-tagging model (what `aggregator classify` uses), retrained from the
+# committed development labels; tests/tagging/test_quality.py fails when it is out of date.
+model: install
+	$(VENV)/aggregator tags train --no-database --no-measure --out aggregator/tagging/default_model.json
 
 clean:
 	rm -rf .venv node_modules .mypy_cache .ruff_cache .pytest_cache var test-artifacts

@@ -4,9 +4,11 @@
   database on ``aggregator init``; what admins changed there stays.
 - :func:`database_tagger` builds a :class:`~aggregator.tagging.match.Tagger` from the database's
   tags and enabled rules (a broken stored rule is logged and skipped, never fatal).
-- :func:`tag_story` tags one stored story: the rules on its text, plus the source-implied tags of
-  EVERY source that carried it (a story first seen in the main list and then in "Uutisia
-  viranomaisille" gets that list's audience), merged with the admins' overrides.
+- :func:`tag_story` tags one stored story: the rules (and the newest learned model, when one is
+  stored) on its text, plus the source-implied tags of EVERY source that carried it (a story
+  first seen in the main list and then in "Uutisia viranomaisille" gets that list's audience),
+  merged with the admins' overrides; the model's suggestions go to the review queue
+  (:mod:`aggregator.store.learning`).
 - :func:`retag` re-applies the current rules to stored stories, idempotently;
   :func:`preview_rule` says which stories a draft rule would add its tag to or remove it from.
 - :class:`TaggerProvider` hands long-running processes a tagger that is rebuilt when an admin
@@ -30,6 +32,7 @@ from aggregator.clock import Clock, SystemClock
 from aggregator.normalize.dedupe import Outcome
 from aggregator.pipeline import Batched, Enricher, Enrichment
 from aggregator.store import versions
+from aggregator.store.learning import latest_model, replace_suggestions
 from aggregator.store.models import ItemRow, Sighting
 from aggregator.store.tags import TagStore
 from aggregator.tagging.loading import load_masked_phrases, read_source_defaults, rules_from_records
@@ -97,7 +100,8 @@ def database_rules(
 
 
 def database_tagger(session: Session, config_dir: Path, morphology: Morphology) -> Tagger:
-    """A tagger over the database's taxonomy and rules, with the configured source defaults."""
+    """A tagger over the database's taxonomy, rules and newest learned model, with the
+    configured source defaults."""
     taxonomy = database_taxonomy(session)
     return Tagger(
         taxonomy,
@@ -105,6 +109,7 @@ def database_tagger(session: Session, config_dir: Path, morphology: Morphology) 
         morphology,
         read_source_defaults(config_dir / "sources.toml"),
         masked_phrases=load_masked_phrases(config_dir / "rules.toml"),
+        model=latest_model(session),
     )
 
 
@@ -117,6 +122,7 @@ def with_rule(tagger: Tagger, draft: Rule) -> Tagger:
         tagger.morphology,
         tagger.source_defaults,
         masked_phrases=tagger.masked_phrases,
+        model=tagger.model,
     )
 
 
@@ -134,20 +140,42 @@ def source_assignments(tagger: Tagger, source_ids: Iterable[str]) -> list[TagAss
     return found
 
 
-def computed_tags(tagger: Tagger, row: ItemRow, source_ids: Sequence[str]) -> list[TagAssignment]:
-    """Rules on the story's text plus the defaults of every source that carried it."""
-    text = TextItem(row.title, row.summary, row.body_text, row.language, row.primary_source_id)
-    by_rules = [a for a in tagger.tag(text) if a.origin is not TagOrigin.SOURCE]
-    return by_rules + source_assignments(tagger, source_ids)
+def assess_story(
+    tagger: Tagger, row: ItemRow, sightings: Sequence[tuple[str, str]]
+) -> tuple[list[TagAssignment], list[TagAssignment]]:
+    """(tags, model suggestions) of a story: rules and model on its text (with the list it was
+    first seen in), plus the defaults of every source that carried it."""
+    list_name = sightings[0][1] if sightings else ""
+    text = TextItem(
+        row.title,
+        row.summary,
+        row.body_text,
+        row.language,
+        row.primary_source_id,
+        url=row.url,
+        list_name=list_name,
+    )
+    tagging = tagger.assess(text)
+    by_text = [a for a in tagging.assignments if a.origin is not TagOrigin.SOURCE]
+    sources = [source_id for source_id, _ in sightings] or [row.primary_source_id]
+    return by_text + source_assignments(tagger, sources), tagging.suggestions
 
 
-def _sources_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    query = select(Sighting.item_id, Sighting.source_id).where(
+def computed_tags(
+    tagger: Tagger, row: ItemRow, sightings: Sequence[tuple[str, str]]
+) -> list[TagAssignment]:
+    """Rules and model on the story's text plus the defaults of every source that carried it."""
+    return assess_story(tagger, row, sightings)[0]
+
+
+def _sightings_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """item id -> (source id, list name) of every sighting, first seen first."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    query = select(Sighting.item_id, Sighting.source_id, Sighting.list_name).where(
         col(Sighting.item_id).in_(list(item_ids))
     )
-    for item_id, source_id in session.exec(query.order_by(col(Sighting.id))):
-        found.setdefault(item_id, []).append(source_id)
+    for item_id, source_id, list_name in session.exec(query.order_by(col(Sighting.id))):
+        found.setdefault(item_id, []).append((source_id, list_name))
     return found
 
 
@@ -162,17 +190,22 @@ def tag_stories(
     """(Re)tag stored stories with a few queries for all of them; the ids whose tags changed."""
     ids = list(dict.fromkeys(item_ids))
     rows: list[ItemRow] = []
-    sources: dict[int, list[str]] = {}
+    sightings: dict[int, list[tuple[str, str]]] = {}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows += session.exec(select(ItemRow).where(col(ItemRow.id).in_(chunk)))
-        sources.update(_sources_of(session, chunk))
-    computed = {
-        row.id: computed_tags(tagger, row, sources.get(row.id, [row.primary_source_id]))
-        for row in rows
-        if row.id is not None
-    }
-    return TagStore(session).apply_many(computed, now)
+        sightings.update(_sightings_of(session, chunk))
+    computed: dict[int, list[TagAssignment]] = {}
+    suggested: dict[int, list[TagAssignment]] = {}
+    for row in rows:
+        if row.id is not None:
+            computed[row.id], suggested[row.id] = assess_story(
+                tagger, row, sightings.get(row.id, [])
+            )
+    changed = TagStore(session).apply_many(computed, now)
+    if tagger.model is not None:
+        replace_suggestions(session, suggested, now)
+    return changed
 
 
 def _batches(session: Session, since: datetime | None) -> Iterator[list[ItemRow]]:
@@ -207,12 +240,15 @@ def retag(
     kinds = store.kinds()
     checked = changed = 0
     for rows in _batches(session, since):
-        sources = _sources_of(session, [r.id for r in rows if r.id is not None])
+        sightings = _sightings_of(session, [r.id for r in rows if r.id is not None])
+        suggested: dict[int, list[TagAssignment]] = {}
         for row in rows:
             assert row.id is not None
-            assignments = computed_tags(tagger, row, sources.get(row.id, [row.primary_source_id]))
+            assignments, suggested[row.id] = assess_story(tagger, row, sightings.get(row.id, []))
             changed += store.apply(row.id, assignments, now, kinds=kinds)
             checked += 1
+        if tagger.model is not None:
+            replace_suggestions(session, suggested, now)
         session.flush()
     return RetagResult(checked=checked, changed=changed)
 
@@ -244,13 +280,13 @@ def preview_rule(session: Session, draft: Rule, *, tagger: Tagger) -> RulePrevie
     checked = 0
     for rows in _batches(session, None):
         ids = [r.id for r in rows if r.id is not None]
-        sources, overrides = _sources_of(session, ids), store.overrides(ids)
+        sightings, overrides = _sightings_of(session, ids), store.overrides(ids)
         for row in rows:
             assert row.id is not None
             pinned = {o.tag_id: o.action for o in overrides.get(row.id, [])}
             if draft.tag in pinned:
                 continue  # an admin decided this story's tag; the rule cannot change it
-            carried = sources.get(row.id, [row.primary_source_id])
+            carried = sightings.get(row.id, [])
             had = draft.tag in _effective(computed_tags(tagger, row, carried), set())
             has = draft.tag in _effective(computed_tags(after, row, carried), set())
             if has and not had:

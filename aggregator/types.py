@@ -156,6 +156,7 @@ class TagOrigin(StrEnum):
     RULE = "rule"
     SOURCE = "source"
     ADMIN = "admin"
+    MODEL = "model"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,8 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class TagAssignment:
-    """One tag on one item and why: a rule's matches, a source default or an admin's choice."""
+    """One tag on one item and why: a rule's matches, a source default, the learned model's
+    probability with the words that weighed most, or an admin's choice."""
 
     tag_id: str
     kind: TagKind
@@ -180,6 +182,9 @@ class TagAssignment:
     admin: str = ""
     at: datetime | None = None
     note: str = ""
+    model: str = ""  # the learned model's version
+    probability: float = 0.0
+    words: tuple[str, ...] = ()
 
     def why(self) -> dict[str, Any]:
         """The reason as plain data, for JSON output and storage."""
@@ -191,6 +196,10 @@ class TagAssignment:
             ]
         elif self.origin is TagOrigin.SOURCE:
             reason["source"] = self.source_id
+        elif self.origin is TagOrigin.MODEL:
+            reason["model"] = self.model
+            reason["probability"] = round(self.probability, 3)
+            reason["words"] = list(self.words)
         else:
             reason["admin"] = self.admin
             reason["at"] = self.at.isoformat() if self.at else None

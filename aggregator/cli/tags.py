@@ -1,26 +1,172 @@
-"""``aggregator tags retag``: re-apply the current rules to stored stories."""
+"""``aggregator tags retag|train|evaluate``: re-tag stored stories; the learned layer.
+
+``retag`` re-applies the current rules and the newest stored model to stored stories (admins'
+overrides stay). ``train`` fits a model on the labelled files (default: the development half of
+the real items, ``tests/data/real/``) and every editor decision in the database, stores it as a
+new version (taggers use it at once; ``retag`` re-tags the stored stories with it) and with
+``--out`` also writes it to a file for ``aggregator classify --model``. ``evaluate`` prints
+precision and recall per audience (all and per language) of the shipped rules plus the model,
+cross-validated on the development half; ``--sealed`` trains on the development half and scores
+the sealed half once (the final measurement; nothing may be tuned on it).
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
 
 from aggregator.cli.support import parse_since, runtime_of
 from aggregator.curation import retag
+from aggregator.learning import FOLDS, evaluate, train
 from aggregator.store.db import session_scope
+from aggregator.tagging.evaluation import format_report
+from aggregator.tagging.labelled import development_files, sealed_files
+from aggregator.tagging.morphology import create_morphology
 
 
 @click.group()
 def tags() -> None:
-    """Tags on stored stories."""
+    """Tags on stored stories, and the learned tagging layer."""
 
 
 @tags.command("retag")
 @click.option("--since", help="Only stories published (or first seen) on or after YYYY-MM-DD.")
 @click.pass_context
 def tags_retag(ctx: click.Context, since: str | None) -> None:
-    """Re-apply the current rules to stored stories; admins' overrides stay."""
+    """Re-apply the current rules and model to stored stories; admins' overrides stay."""
     runtime = runtime_of(ctx)
     with session_scope(runtime.engine) as session:
         tagger = runtime.tagger_provider.tagger(session)
         result = retag(session, tagger, parse_since(since), now=runtime.clock.now())
     click.echo(f"checked {result.checked} stories, tags changed on {result.changed}")
+
+
+LABELS_HELP = "Labelled JSON-lines file (repeatable); default: tests/data/real/*.jsonl."
+
+
+@tags.command("train")
+@click.option(
+    "--labels",
+    "labels",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=LABELS_HELP,
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the model to this file.",
+)
+@click.option(
+    "--no-database", is_flag=True, help="Labelled files only; store nothing (needs --out)."
+)
+@click.option("--no-measure", is_flag=True, help="Skip the cross-validated figures.")
+@click.pass_context
+def tags_train(
+    ctx: click.Context,
+    labels: tuple[Path, ...],
+    out: Path | None,
+    no_database: bool,
+    no_measure: bool,
+) -> None:
+    """Retrain the learned layer from labelled files and editors' decisions."""
+    runtime = runtime_of(ctx)
+    config_dir = runtime.settings.config_dir
+    files = list(labels) or development_files(config_dir)
+    if no_database and out is None:
+        raise click.UsageError("--no-database stores nothing: give --out FILE")
+    morphology = create_morphology()
+    now = runtime.clock.now()
+    if no_database:
+        result = train(
+            config_dir=config_dir,
+            label_files=files,
+            morphology=morphology,
+            session=None,
+            now=now,
+            measure=not no_measure,
+        )
+    else:
+        with session_scope(runtime.engine) as session:
+            result = train(
+                config_dir=config_dir,
+                label_files=files,
+                morphology=morphology,
+                session=session,
+                now=now,
+                actor="cli",
+                measure=not no_measure,
+            )
+    if out is not None:
+        out.write_bytes(result.model.to_json())
+    click.echo(
+        f"trained on {result.labelled} labelled item(s) and {result.editor_labels} editor-labelled "
+        f"story(ies) in {result.seconds:.2f} CPU s; tags: {', '.join(result.model.tags)}"
+    )
+    if result.version is not None:
+        click.echo(
+            f"stored as model version {result.version} "
+            "(`aggregator tags retag` re-tags the stored stories with it)"
+        )
+    if out is not None:
+        click.echo(f"written to {out}")
+    if result.metrics:
+        click.echo(
+            format_report(
+                result.metrics["cross_validated"],
+                f"cross-validated ({FOLDS} folds) on the labelled files",
+            )
+        )
+
+
+@tags.command("evaluate")
+@click.option(
+    "--labels",
+    "labels",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=LABELS_HELP,
+)
+@click.option(
+    "--sealed",
+    is_flag=True,
+    help="Train on the development half, score the sealed half (once, at the end).",
+)
+@click.option("--folds", default=FOLDS, show_default=True, type=click.IntRange(2, 20))
+@click.option("--rules-only", is_flag=True, help="Measure the rules without a model.")
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@click.pass_context
+def tags_evaluate(
+    ctx: click.Context,
+    labels: tuple[Path, ...],
+    sealed: bool,
+    folds: int,
+    rules_only: bool,
+    as_json: bool,
+) -> None:
+    """Precision and recall per audience and language: cross-validated, or on the sealed half."""
+    config_dir = runtime_of(ctx).settings.config_dir
+    development = list(labels) or development_files(config_dir)
+    held = sealed_files(config_dir) if sealed else []
+    if sealed and not held:
+        raise click.ClickException("no sealed files under tests/data/real/sealed/")
+    figures = evaluate(
+        config_dir=config_dir,
+        development=development,
+        sealed=held,
+        morphology=create_morphology(),
+        folds=folds,
+        with_model=not rules_only,
+    )
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, sort_keys=True))
+        return
+    what = "rules" if rules_only else "rules + model"
+    title = (
+        f"{what}, sealed half"
+        if sealed
+        else f"{what}, cross-validated ({folds} folds) on the development half"
+    )
+    click.echo(format_report(figures, title))

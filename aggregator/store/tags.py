@@ -23,7 +23,12 @@ from aggregator.types import TagAssignment, TagKind, TagOrigin
 
 _KINDS = "tags.kinds"
 _UNTAGGED = "tags.untagged"
-_ORIGIN_RANK = {TagOrigin.ADMIN.value: 3, TagOrigin.SOURCE.value: 2, TagOrigin.RULE.value: 1}
+_ORIGIN_RANK = {
+    TagOrigin.ADMIN.value: 4,
+    TagOrigin.SOURCE.value: 3,
+    TagOrigin.RULE.value: 2,
+    TagOrigin.MODEL.value: 1,
+}
 
 
 def merge(

@@ -1,9 +1,14 @@
 """The tagger: an item's text in, its audiences and topics out, each with the reason why.
 
-``Tagger(taxonomy, rules, morphology, source_defaults).tag(item)`` returns
+``Tagger(taxonomy, rules, morphology, source_defaults, model=...).tag(item)`` returns
 :class:`~aggregator.types.TagAssignment` records: one per firing rule (with the words that
-matched, per field) and one per source-implied tag. The rule precedence is documented in
-:mod:`aggregator.tagging.rules`; admin overrides are the store's job and come on top.
+matched, per field), one per source-implied tag, and, when a learned model is given
+(:mod:`aggregator.tagging.learned`), one per tag that neither a rule nor the source gave and
+whose probability reaches the model's upper threshold (with the words that weighed most).
+:meth:`Tagger.assess` also returns the model's *suggestions*: tags between its lower and upper
+threshold, which an editor confirms or rejects. Rules keep precedence: the model never adds a
+reason to a tag a rule or source gave. The rule precedence is documented in
+:mod:`aggregator.tagging.rules`; admin overrides are the store's job and come on top of all.
 
 Each field is tokenised once and each distinct token analysed once (LRU-cached in the
 :class:`~aggregator.tagging.morphology.Morphology`); the terms of all rules are indexed per
@@ -11,7 +16,8 @@ language, so the cost per item is one pass over its words, not one pass per rule
 terms were not found at all are rejected by a set check before being evaluated per field.
 
 Output order is deterministic: audiences before topics, tags in taxonomy order, rule reasons
-(by rule id) before source reasons.
+(by rule id) before model and source reasons. The model's scoring is pure arithmetic on stored
+weights, so retagging with the same model gives the same tags.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from aggregator.tagging.learned import LearnedModel, item_features, lead_text
 from aggregator.tagging.loading import load_masked_phrases, load_rules, read_source_defaults
-from aggregator.tagging.morphology import Morphology, create_morphology
+from aggregator.tagging.morphology import Morphology, WordForm, create_morphology
 from aggregator.tagging.rules import FIELDS, Rule
 from aggregator.tagging.taxonomy import Taxonomy, load_taxonomy
 from aggregator.tagging.terms import TermIndex
@@ -32,7 +39,7 @@ from aggregator.types import Match, TagAssignment, TagKind, TagOrigin
 log = logging.getLogger(__name__)
 
 KIND_ORDER = {TagKind.AUDIENCE: 0, TagKind.TOPIC: 1}
-ORIGIN_ORDER = {TagOrigin.RULE: 0, TagOrigin.SOURCE: 1, TagOrigin.ADMIN: 2}
+ORIGIN_ORDER = {TagOrigin.RULE: 0, TagOrigin.MODEL: 1, TagOrigin.SOURCE: 2, TagOrigin.ADMIN: 3}
 FieldHits = Mapping[str, Mapping[str, list[str]]]
 
 
@@ -60,6 +67,16 @@ class TextItem:
     body_text: str = ""
     language: str = "fi"
     source_id: str = ""
+    url: str = ""
+    list_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tagging:
+    """What the tagger says about one item: its tags, and the model's suggested tags."""
+
+    assignments: list[TagAssignment]
+    suggestions: list[TagAssignment]
 
 
 def field_texts(item: TaggableText) -> dict[str, str]:
@@ -83,8 +100,13 @@ class Tagger:
         source_defaults: Mapping[str, Iterable[str]] | None = None,
         *,
         masked_phrases: Iterable[str] = (),
+        model: LearnedModel | None = None,
     ) -> None:
         self.taxonomy = taxonomy
+        self.model = model
+        self._model_tags = (
+            frozenset(tag for tag in model.tags if tag in taxonomy) if model else frozenset()
+        )
         self.morphology = morphology
         self.masked_phrases: tuple[str, ...] = tuple(masked_phrases)
         self.rules: tuple[Rule, ...] = tuple(sorted(self._usable(rules), key=lambda r: r.id))
@@ -119,9 +141,16 @@ class Tagger:
 
     def tag(self, item: TaggableText) -> list[TagAssignment]:
         """Every tag of ``item`` with its reasons, in deterministic order."""
+        return self.assess(item).assignments
+
+    def assess(self, item: TaggableText) -> Tagging:
+        """The item's tags (rules, source defaults, model) and the model's suggestions."""
         language = self._language_of(item)
         plan = self._plan(language)
-        hits = self._field_hits(item, plan, language)
+        words = self._analysed(item, plan, language)
+        hits = {
+            field: plan.index.find(words[field]) if words[field] else {} for field in plan.fields
+        }
         hit_terms = set().union(*hits.values())
         assignments = [
             assignment
@@ -130,7 +159,64 @@ class Tagger:
             for assignment in self._apply(planned.rule, hits, language)
         ]
         assignments += self._source_assignments(item.source_id)
-        return sorted(assignments, key=self._order)
+        suggestions: list[TagAssignment] = []
+        if self.model is not None:
+            given = {assignment.tag_id for assignment in assignments}
+            for decision, assignment in self._model_assignments(item, words, given):
+                (assignments if decision == "tag" else suggestions).append(assignment)
+        return Tagging(sorted(assignments, key=self._order), sorted(suggestions, key=self._order))
+
+    def _analysed(
+        self, item: TaggableText, plan: _LanguagePlan, language: str
+    ) -> dict[str, list[tuple[str, WordForm]]]:
+        """Field -> its analysed words, for the fields the rules or the model read."""
+        texts = field_texts(item)
+        wanted = set(plan.fields) | ({"title", "summary"} if self.model is not None else set())
+        analyse_text = self.morphology.analyse_text
+        return {
+            field: analyse_text(texts[field], language) if texts[field] else []
+            for field in FIELDS
+            if field in wanted
+        }
+
+    def _model_assignments(
+        self,
+        item: TaggableText,
+        words: Mapping[str, list[tuple[str, WordForm]]],
+        given: set[str],
+    ) -> list[tuple[str, TagAssignment]]:
+        """The model's ("tag" | "suggest", assignment) for tags no rule or source gave."""
+        assert self.model is not None
+        lead = words.get("summary", [])
+        if not lead and item.body_text:
+            language = self._language_of(item)
+            lead = self.morphology.analyse_text(lead_text("", item.body_text), language)
+        features = item_features(
+            words.get("title", []),
+            lead,
+            language=normalise_language(item.language),
+            url=getattr(item, "url", "") or "",
+            source_id=item.source_id,
+            list_name=getattr(item, "list_name", "") or "",
+        )
+        version = str(self.model.info.get("version", ""))
+        return [
+            (
+                score.decision,
+                TagAssignment(
+                    score.tag_id,
+                    self.taxonomy.kind_of(score.tag_id) or TagKind.TOPIC,
+                    TagOrigin.MODEL,
+                    model=version,
+                    probability=score.probability,
+                    words=score.words,
+                ),
+            )
+            for score in self.model.score(features)
+            if score.decision != "none"
+            and score.tag_id in self._model_tags
+            and score.tag_id not in given
+        ]
 
     def _language_of(self, item: TaggableText) -> str:
         """The item's language code; "" for one no analyser or rule knows (matched as written).
@@ -139,15 +225,6 @@ class Tagger:
         """
         language = normalise_language(item.language)
         return language if language in self._known_languages else ""
-
-    def _field_hits(self, item: TaggableText, plan: _LanguagePlan, language: str) -> FieldHits:
-        """Field -> term -> matched words, for the fields the rules read (one pass each)."""
-        texts = field_texts(item)
-        analyse_text, find = self.morphology.analyse_text, plan.index.find
-        return {
-            field: find(analyse_text(texts[field], language)) if texts[field] else {}
-            for field in plan.fields
-        }
 
     def _apply(self, rule: Rule, hits: FieldHits, language: str) -> list[TagAssignment]:
         try:
@@ -264,12 +341,18 @@ def evaluate_rule(rule: Rule, hits: FieldHits) -> tuple[Match, ...] | None:
     return tuple(match for matches in required + optional for match in matches)
 
 
-def load_default_tagger(config_dir: Path, *, morphology: Morphology | None = None) -> Tagger:
-    """The tagger of ``config/``: taxonomy.toml, rules.toml and the sources' default tags."""
+def load_default_tagger(
+    config_dir: Path,
+    *,
+    morphology: Morphology | None = None,
+    model: LearnedModel | None = None,
+) -> Tagger:
+    """The tagger of ``config/``: taxonomy.toml, rules.toml and the sources' default tags,
+    with ``model`` as its learned layer (none by default)."""
     taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
     morphology = morphology or create_morphology()
     rules_path = config_dir / "rules.toml"
     rules = load_rules(rules_path, taxonomy=taxonomy, morphology=morphology)
     defaults = read_source_defaults(config_dir / "sources.toml")
     masks = load_masked_phrases(rules_path)
-    return Tagger(taxonomy, rules, morphology, defaults, masked_phrases=masks)
+    return Tagger(taxonomy, rules, morphology, defaults, masked_phrases=masks, model=model)

@@ -29,6 +29,7 @@ from aggregator.web.routes import (
     admin_items,
     admin_rules,
     admin_sources,
+    admin_suggestions,
     admin_tags,
     auth,
     feeds,
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(admin_rules.router)
     app.include_router(admin_tags.router)
     app.include_router(admin_items.router)
+    app.include_router(admin_suggestions.router)
     app.include_router(subscription_routes.router)
     app.include_router(calendar_routes.router)
     return app

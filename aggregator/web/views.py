@@ -39,7 +39,7 @@ class MatchView:
 
 @dataclass(frozen=True, slots=True)
 class ReasonView:
-    """One reason for a tag: ``origin`` is rule, source or admin."""
+    """One reason for a tag: ``origin`` is rule, model, source or admin."""
 
     origin: str
     rule: str = ""
@@ -48,6 +48,12 @@ class ReasonView:
     admin: str = ""
     at: datetime | None = None
     note: str = ""
+    probability: float = 0.0  # the learned model's, with the words that weighed most
+    words: tuple[str, ...] = ()
+
+    @property
+    def percent(self) -> str:
+        return f"{self.probability * 100:.0f} %"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +112,13 @@ def reason_view(reason: Mapping[str, Any], source_names: Mapping[str, str]) -> R
         admin=str(reason.get("admin", "")),
         at=_moment(reason.get("at")),
         note=str(reason.get("note", "")),
+        probability=_probability(reason.get("probability")),
+        words=tuple(str(word) for word in reason.get("words") or () if isinstance(word, str)),
     )
+
+
+def _probability(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def tag_badges(

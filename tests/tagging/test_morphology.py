@@ -207,3 +207,19 @@ def test_forcing_voikko_when_it_is_missing_raises() -> None:
 
 def test_voikko_backend_is_reported(morphology: Morphology) -> None:
     assert morphology.backend == "voikko"
+
+
+def test_missing_voikko_fails_the_tagging_suite_when_ci_requires_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.tagging.conftest import voikko_or_skip
+
+    def missing() -> None:
+        raise OSError("libvoikko.so.1: cannot open shared object file")
+
+    monkeypatch.delenv("REQUIRE_VOIKKO", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        voikko_or_skip(missing)
+    monkeypatch.setenv("REQUIRE_VOIKKO", "1")
+    with pytest.raises(pytest.fail.Exception, match="REQUIRE_VOIKKO=1"):
+        voikko_or_skip(missing)

@@ -28,6 +28,7 @@ ADMIN_PAGES = [
     "/admin/items/{placement}",
     "/admin/subscribers",
     "/admin/audit",
+    "/admin/suggestions",
 ]
 
 

@@ -25,7 +25,15 @@ from aggregator.store.models.ops import (
     LoginLimit,
     SchedulerLease,
 )
-from aggregator.store.models.tagging import AuditEntry, ItemTag, RuleRow, TagOverride, TagRow
+from aggregator.store.models.tagging import (
+    AuditEntry,
+    ItemTag,
+    RuleRow,
+    TagModelRow,
+    TagOverride,
+    TagRow,
+    TagSuggestion,
+)
 
 __all__ = [
     "AddedSource",
@@ -51,7 +59,9 @@ __all__ = [
     "SourceState",
     "StoryKey",
     "Subscriber",
+    "TagModelRow",
     "TagOverride",
     "TagRow",
+    "TagSuggestion",
     "UrlFailure",
 ]

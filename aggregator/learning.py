@@ -1,0 +1,123 @@
+"""Training and measuring the learned tagging layer: what ``aggregator tags train|evaluate`` do.
+
+- :func:`train` fits a model on the labelled files and every editor decision stored in the
+  database (tag overrides: added, removed, confirmed and rejected tags), measures it by
+  cross-validation on the labelled files (editor decisions only ever train) and stores it as a
+  new version; taggers over the database pick it up at once.
+- :func:`evaluate` measures the shipped rules (``config/rules.toml``, without source defaults)
+  plus a model trained the same way: cross-validated on the development half, or, with
+  ``sealed``, trained on the whole development half and scored once on the sealed half.
+
+scikit-learn is imported only when one of these runs (see :mod:`aggregator.tagging.training`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from aggregator.errors import ConfigError
+from aggregator.store.learning import editor_examples, save_model
+from aggregator.tagging.evaluation import cross_validate, held_out, score
+from aggregator.tagging.labelled import read_examples
+from aggregator.tagging.learned import LearnedModel
+from aggregator.tagging.loading import load_masked_phrases, load_rules
+from aggregator.tagging.match import Tagger
+from aggregator.tagging.morphology import Morphology
+from aggregator.tagging.taxonomy import Taxonomy, load_taxonomy
+from aggregator.tagging.training import DEFAULT_PARAMS, Example, TrainingParams, fit
+
+FOLDS = 5
+
+
+def shipped_tagger_factory(config_dir: Path, morphology: Morphology, taxonomy: Taxonomy) -> Any:
+    """model -> Tagger over the shipped rules (no source defaults: this measures the text)."""
+    rules_path = config_dir / "rules.toml"
+    rules = load_rules(rules_path, taxonomy=taxonomy, morphology=morphology)
+    masks = load_masked_phrases(rules_path)
+
+    def make(model: LearnedModel | None) -> Tagger:
+        return Tagger(taxonomy, rules, morphology, masked_phrases=masks, model=model)
+
+    return make
+
+
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    model: LearnedModel
+    version: int | None
+    labelled: int
+    editor_labels: int
+    seconds: float
+    metrics: dict[str, Any]
+
+
+def train(
+    *,
+    config_dir: Path,
+    label_files: Sequence[Path],
+    morphology: Morphology,
+    session: Session | None,
+    now: datetime,
+    actor: str = "",
+    params: TrainingParams = DEFAULT_PARAMS,
+    measure: bool = True,
+) -> TrainResult:
+    """Fit, measure and (with a session) store a model; see the module docstring."""
+    taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
+    labelled = read_examples(label_files, taxonomy)
+    editors = editor_examples(session) if session is not None else []
+    if not labelled and not editors:
+        raise ConfigError("no labelled items and no editor decisions to train on")
+    started = time.process_time()
+    model = fit([*labelled, *editors], morphology, taxonomy, params)
+    seconds = time.process_time() - started
+    metrics: dict[str, Any] = {}
+    if measure and labelled:
+        outcomes = cross_validate(
+            labelled,
+            shipped_tagger_factory(config_dir, morphology, taxonomy),
+            morphology,
+            taxonomy,
+            params,
+            folds=FOLDS,
+            extra=editors,
+        )
+        metrics = {"cross_validated": score(outcomes, taxonomy), "folds": FOLDS}
+    version = None
+    if session is not None:
+        version = save_model(session, model, now, actor=actor, metrics=metrics)
+    return TrainResult(model, version, len(labelled), len(editors), seconds, metrics)
+
+
+def evaluate(
+    *,
+    config_dir: Path,
+    development: Sequence[Path],
+    sealed: Sequence[Path] = (),
+    morphology: Morphology,
+    params: TrainingParams = DEFAULT_PARAMS,
+    folds: int = FOLDS,
+    with_model: bool = True,
+) -> dict[str, Any]:
+    """Figures of :func:`aggregator.tagging.evaluation.score` (see the module docstring)."""
+    taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
+    make = shipped_tagger_factory(config_dir, morphology, taxonomy)
+    dev: list[Example] = read_examples(development, taxonomy)
+    if not sealed:
+        outcomes = cross_validate(
+            dev, make, morphology, taxonomy, params, folds=folds, with_model=with_model
+        )
+        return score(outcomes, taxonomy)
+    test = read_examples(sealed, taxonomy)
+    if not with_model:
+        from aggregator.tagging.evaluation import tag_examples
+
+        return score(tag_examples(make(None), test), taxonomy)
+    return score(held_out(dev, test, make, morphology, taxonomy, params), taxonomy)
