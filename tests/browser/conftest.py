@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -78,7 +79,14 @@ def _free_socket() -> socket.socket:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app with a seeded database, serving on 127.0.0.1 until the session ends."""
-    folder = tmp_path_factory.mktemp("browser")
+    with serve_app(tmp_path_factory.mktemp("browser")) as server:
+        yield server
+
+
+@contextmanager
+def serve_app(folder: Path) -> Iterator[LiveServer]:
+    """The app with a seeded database in ``folder``, on 127.0.0.1, until the block ends
+    (tests that change what the shared server shows start their own)."""
     config = write_config(folder / "config")
     database_url = f"sqlite:///{folder / 'web.sqlite3'}"
     engine = make_engine(database_url)
