@@ -12,7 +12,11 @@ import threading
 from collections.abc import Callable
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -70,6 +74,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """A malformed address (``/items/abc``) is "not found" to a browser; API clients and tools
+    keep FastAPI's JSON list of what was wrong."""
+    assert isinstance(exc, RequestValidationError)
+    if "text/html" not in request.headers.get("accept", ""):
+        return await request_validation_exception_handler(request, exc)
+    in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+    status = 404 if in_path else 400
+    return render_page(request, "pages/error.html", status_code=status, status=status)
+
+
 def create_app(
     runtime: Runtime,
     *,
@@ -95,6 +110,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:

@@ -122,6 +122,24 @@ def test_missing_item_is_a_404_page(client: TestClient, seeded: Seeded) -> None:
     }
 
 
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+FEED_READER = {"accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9"}
+
+
+def test_browsers_get_error_pages_and_feed_clients_json(client: TestClient, seeded: Seeded) -> None:
+    for path in ("/items/abc", "/feeds/nothing.rss", "/feeds/topic/nobody.rss", "/feeds/x/y.rss"):
+        page = client.get(f"{path}?lang=en", headers=BROWSER)
+        assert page.status_code == 404, path
+        assert page.headers["content-type"].startswith("text/html"), path
+        assert "Page not found" in page.text, path
+        machine = client.get(path, headers=FEED_READER)
+        assert machine.status_code in (404, 422), path
+        assert machine.headers["content-type"].startswith("application/json"), path
+    bad = client.get("/feeds/all.rss?limit=many&lang=en", headers=BROWSER)
+    assert bad.status_code == 400 and "Something went wrong" in bad.text
+    assert client.get("/feeds/all.rss?limit=many").json()["detail"]
+
+
 def test_grants_lists_open_calls_by_deadline(client: TestClient, seeded: Seeded) -> None:
     page = client.get("/grants?lang=en").text
     amif = page.index("AMIF-rahaston syksyn 2026 haku")

@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse, Response
 
 from aggregator.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from aggregator.publish.opml import DEFAULT_LIMIT, MAX_LIMIT, FeedFormat, FeedKind, FeedSpec
+from aggregator.web.deps import render_page
 from aggregator.web.feedcache import Answer, FeedService, RenderedFeed, Snapshot
 
 router = APIRouter()
@@ -83,7 +84,7 @@ def feed_route(resolve: Resolver) -> Callable[[Request], Awaitable[Response]]:
         if feed is None:
             resolved = await resolve(request, service, snapshot)
             if isinstance(resolved, Response):
-                return resolved
+                return for_browsers(request, resolved)
             feed = resolved
             service.remember_address(address, feed)
         return send(request, feed)
@@ -304,6 +305,16 @@ def accepts_gzip(header: str) -> bool:
         except ValueError:
             return False
     return False
+
+
+def for_browsers(request: Request, answer: Response) -> Response:
+    """A feed error as an HTML page when a browser asked (``Accept: text/html``); feed readers
+    and tools keep the JSON answer, which lists what exists."""
+    if answer.status_code < 400 or "text/html" not in request.headers.get("accept", ""):
+        return answer
+    return render_page(
+        request, "pages/error.html", status_code=answer.status_code, status=answer.status_code
+    )
 
 
 def bad_request(error: BadFeedRequest) -> JSONResponse:
