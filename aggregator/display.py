@@ -1,12 +1,15 @@
-"""How times and tables are shown to people: Europe/Helsinki, in the reader's language.
+"""How times, tables and source names are shown to people: Europe/Helsinki, in the reader's
+language, and a distinct name for every source.
 
 Times are stored in UTC everywhere; only this module turns them into local wall-clock text.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Protocol
 
 from aggregator.clock import HELSINKI
 from aggregator.health import RunReport
@@ -70,3 +73,37 @@ def run_table(reports: Sequence[RunReport]) -> str:
             for r in reports
         ],
     )
+
+
+def source_display_names(sources: Sequence[SourceLike]) -> dict[str, str]:
+    """source id -> a name that tells the source apart from every other configured source.
+
+    Several sources share a publisher (kotoutuminen.fi has a news list per audience and per
+    language), so where a publisher name is not unique the list's name qualifies it
+    ("Kotoutumisen osaamiskeskus (TEM): Uutisia viranomaisille"); the source id is the last
+    resort. Pass every configured source, enabled or not, so a name never changes when
+    another source is switched off.
+    """
+    publishers = Counter(source.publisher for source in sources)
+    names = {
+        source.id: (
+            source.publisher
+            if publishers[source.publisher] == 1 or not source.list_name
+            else f"{source.publisher}: {source.list_name}"
+        )
+        or source.id
+        for source in sources
+    }
+    repeated = Counter(names.values())
+    return {sid: name if repeated[name] == 1 else f"{name} ({sid})" for sid, name in names.items()}
+
+
+class SourceLike(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def publisher(self) -> str: ...
+
+    @property
+    def list_name(self) -> str: ...

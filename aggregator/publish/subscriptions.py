@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock
+from aggregator.display import source_display_names
 from aggregator.errors import ConfigError
 from aggregator.publish.digest import TagInfo
 from aggregator.publish.forms import Choices, SourceChoice
@@ -39,6 +40,7 @@ from aggregator.publish.tokens import (
 from aggregator.settings import Settings
 from aggregator.sources.registry import load_sources
 from aggregator.store.db import session_scope
+from aggregator.store.sources import SourceStore
 from aggregator.store.subscribers import (
     Preferences,
     SubscriberStatus,
@@ -118,11 +120,20 @@ class Subscriptions:
         )
 
     def _sources(self) -> tuple[SourceChoice, ...]:
+        """Sources a reader may choose: enabled in the configuration and not switched off by
+        an admin (the switch applies at once), each under its distinct name."""
         try:
             sources = load_sources(self.settings.config_dir / "sources.toml")
         except ConfigError:
             return ()
-        return tuple(SourceChoice(s.id, s.publisher or s.id) for s in sources if s.enabled)
+        with session_scope(self.engine) as session:
+            states = SourceStore(session).all_states()
+        names = source_display_names(sources)
+        return tuple(
+            SourceChoice(s.id, names[s.id])
+            for s in sources
+            if s.enabled and (s.id not in states or states[s.id].enabled)
+        )
 
     # --- subscribing ---------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from aggregator.clock import Clock, helsinki_date, start_of_day
+from aggregator.display import source_display_names
 from aggregator.errors import ConfigError
 from aggregator.publish.feeds import EPOCH, build_document, render
 from aggregator.publish.opml import (
@@ -258,7 +259,7 @@ class FeedBuilder:
         sources = self._sources()
         return Catalogue(
             tags=tags,
-            sources={source.id: source.publisher for source in sources},
+            sources=source_display_names(sources),
             listed_sources=tuple(source.id for source in sources if source.enabled),
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from aggregator.display import source_display_names
 from aggregator.normalize.text import sanitize_html
 from aggregator.sources.registry import SourceConfig
 from aggregator.store.models import TagRow
@@ -139,8 +140,9 @@ def tag_badges(
 
 
 def source_names(sources: Iterable[SourceConfig]) -> dict[str, str]:
-    """source id -> publisher name, for showing where a story was seen."""
-    return {source.id: source.publisher for source in sources}
+    """source id -> its distinct name (publisher, qualified by its list where the publisher
+    has several), for filters and for showing where a story was seen."""
+    return source_display_names(list(sources))
 
 
 def safe_body(story: StoryView) -> Markup:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -273,3 +274,33 @@ def test_dashboard_marks_sources_whose_address_nobody_verified(
     assert "adressen är inte bekräftad" in row(swedish, "hyvaks-uutiset")
     english = admin_client.get("/admin/sources?lang=en").text
     assert "address not verified" in row(english, "test-feed")
+
+
+def test_a_disabled_source_leaves_forms_filters_and_opml_at_once(
+    admin_client: TestClient, client: TestClient, seeded: Seeded
+) -> None:
+    def offered() -> dict[str, bool]:
+        home = client.get("/").text
+        filter_block = home[home.index('<select id="source"') :]
+        filter_block = filter_block[: filter_block.index("</select>")]
+        return {
+            "filter": 'value="hyvaks-uutiset"' in filter_block,
+            "subscribe": 'value="hyvaks-uutiset"' in client.get("/subscribe").text,
+            "feeds page": "/feeds/source/hyvaks-uutiset." in client.get("/feeds").text,
+            "opml": "/feeds/source/hyvaks-uutiset." in client.get("/feeds/index.opml").text,
+        }
+
+    def settled(expected: bool) -> dict[str, bool]:
+        """What is offered once the feed cache has read the new content version (<= 1 s)."""
+        deadline = time.monotonic() + 5
+        while (seen := offered()) != dict.fromkeys(seen, expected) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return seen
+
+    assert offered() == dict.fromkeys(("filter", "subscribe", "feeds page", "opml"), True)
+    post(admin_client, "/admin/sources/hyvaks-uutiset/disable")
+    immediately = offered()
+    assert not (immediately["filter"] or immediately["subscribe"] or immediately["feeds page"])
+    assert settled(False) == dict.fromkeys(("filter", "subscribe", "feeds page", "opml"), False)
+    post(admin_client, "/admin/sources/hyvaks-uutiset/enable")
+    assert all(settled(True).values())

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from aggregator.curation import RulePreview
+from aggregator.display import source_display_names
 from aggregator.runtime import Runtime
 from aggregator.store import audit
 from aggregator.store.queries import ItemFilter, StoryView, find_items
@@ -86,7 +87,7 @@ def _workbench(
         errors=draft.errors,
         warnings=draft.warnings,
         tags=tag_options(TagStore(session).taxonomy(), language),
-        sources=[(s.id, s.publisher) for s in runtime.configured_sources],
+        sources=list(source_display_names(runtime.configured_sources).items()),
         **extra,
     )
 

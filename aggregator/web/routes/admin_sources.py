@@ -100,6 +100,9 @@ def _switch(session: Session, runtime: Runtime, source_id: str, enabled: bool, a
     store = SourceStore(session)
     before = store.state(source_id).enabled
     store.set_enabled(source_id, enabled)
+    # Forms and filters read the switch directly; feeds and the OPML list are rebuilt at the
+    # next content version, which the feed cache reads at most a second later.
+    versions.bump(session, runtime.clock.now())
     audit.record(
         session,
         actor=actor,

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from aggregator.store.tags import TagStore
 from aggregator.web.deps import LanguageDep, RuntimeDep, SessionDep, optional_admin, render_page
-from aggregator.web.views import tag_options
+from aggregator.web.views import source_names, tag_options
 
 # A logged-in admin sees the admin link in the header on public pages too.
 router = APIRouter(dependencies=[Depends(optional_admin)])
@@ -45,6 +45,8 @@ def feeds_page(
     options = tag_options(TagStore(session).taxonomy(), language)
     chosen = [o for o in options if o.id in request.query_params.getlist("tag")]
     custom_query = urlencode([(o.kind, o.id) for o in chosen])
+    sources = runtime.sources()
+    names = source_names(sources)
     return render_page(
         request,
         "pages/feeds.html",
@@ -61,8 +63,8 @@ def feeds_page(
             if o.kind == "topic"
         ],
         sources=[
-            _links(base, f"source-{s.id}", s.publisher, f"/feeds/source/{s.id}")
-            for s in runtime.sources()
+            _links(base, f"source-{s.id}", names[s.id], f"/feeds/source/{s.id}")
+            for s in sources
             if s.enabled
         ],
         options=options,

@@ -67,7 +67,10 @@ def latest(
         total=total,
         pages=max(1, -(-total // PAGE_SIZE)),
         marked={s.id: marked_texts(s, query) for s in stories} if query else {},
-        sources=sorted(names.items(), key=lambda pair: pair[1].casefold()),
+        sources=sorted(
+            ((s.id, names[s.id]) for s in runtime.sources() if s.enabled),
+            key=lambda pair: pair[1].casefold(),
+        ),
         source_names=names,
         languages=LANGUAGES,
         **taxonomy,
