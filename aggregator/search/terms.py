@@ -158,17 +158,23 @@ def _query_word(token: str, forms: Sequence[WordForm]) -> QueryWord:
     return QueryWord(token, tuple(sorted(k for k in alternatives if k)))
 
 
-def fts5_expression(query: SearchQuery) -> str:
+def fts5_expression(query: SearchQuery, *, title_only: bool = False) -> str:
     """The SQLite FTS5 MATCH expression: AND of words, OR of alternatives (keys are bare
-    letters and digits, quoted anyway so that no key is read as an operator)."""
-    return " AND ".join(
+    letters and digits, quoted anyway so that no key is read as an operator); ``title_only``
+    limits it to the title column."""
+    expression = " AND ".join(
         "(" + " OR ".join(f'"{k}"' for k in word.alternatives) + ")" for word in query.words
     )
+    return f"title : ({expression})" if title_only else expression
 
 
-def tsquery_expression(query: SearchQuery) -> str:
-    """The same expression for PostgreSQL's ``to_tsquery('simple', ...)``."""
-    return " & ".join("(" + " | ".join(word.alternatives) + ")" for word in query.words)
+def tsquery_expression(query: SearchQuery, *, title_only: bool = False) -> str:
+    """The same expression for PostgreSQL's ``to_tsquery('simple', ...)``; ``title_only``
+    asks for the title's lexemes, which carry weight A."""
+    weight = ":A" if title_only else ""
+    return " & ".join(
+        "(" + " | ".join(f"{k}{weight}" for k in word.alternatives) + ")" for word in query.words
+    )
 
 
 # --- highlighting -------------------------------------------------------------------------

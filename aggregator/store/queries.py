@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Subquery, and_, exists, func
+from sqlalchemy import ColumnElement, and_, exists, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from aggregator.search.terms import parse_query
+from aggregator.search.terms import SearchQuery, parse_query
 from aggregator.store import search
 from aggregator.store.models import (
     GrantCallRow,
@@ -152,40 +152,73 @@ def _filtered(query: SelectOfScalar[Any], f: ItemFilter) -> SelectOfScalar[Any]:
     return query
 
 
-def _search(session: Session, text: str) -> Subquery | None:
-    """The stories matching a search text, with their relevance (see store/search.py)."""
-    parsed = parse_query(text)
-    if not parsed:
-        return None
-    dialect = session.get_bind().dialect.name
-    return search.matches(dialect, parsed).columns(item_id=Integer, score=Float).subquery("m")
-
-
 def find_items(session: Session, f: ItemFilter) -> list[StoryView]:
-    """Stories matching ``f``, newest first (most relevant first when searching), with tags,
-    sightings and grant call attached."""
+    """Stories matching ``f``, newest first, with tags, sightings and grant call attached.
+    A search ranks by relevance (see :func:`_found_items`)."""
     limit = max(1, min(f.limit, MAX_LIMIT))
-    newest = (col(ItemRow.sort_at).desc(), col(ItemRow.id).desc())
-    query = _filtered(select(ItemRow), f)
     if f.text.strip():
-        found = _search(session, f.text)
-        if found is None:
-            return []
-        query = query.join(found, found.c.item_id == col(ItemRow.id))
-        query = query.order_by(found.c.score.desc(), *newest)
-    else:
-        query = query.order_by(*newest)
+        return attach(session, _found_items(session, f, limit))
+    query = _filtered(select(ItemRow), f).order_by(*_NEWEST)
     rows = list(session.exec(query.offset(max(0, f.offset)).limit(limit)))
     return attach(session, rows)
 
 
-def count_items(session: Session, f: ItemFilter) -> int:
+_NEWEST = (col(ItemRow.sort_at).desc(), col(ItemRow.id).desc())
+# With more title matches than this, SQLite walks the stories newest first and stops at a
+# page; with fewer, it fetches the matches and sorts them (both measured, bench_search.py).
+_WALK_THE_INDEX_FROM = 1_000
+
+
+def _found_items(session: Session, f: ItemFilter, limit: int) -> list[ItemRow]:
+    """One page of a search, in two tiers of relevance: stories whose title matches every
+    word, then those matching in their text; newest first within each tier."""
+    parsed = parse_query(f.text)
+    if not parsed:
+        return []
+    dialect = session.get_bind().dialect.name
+    in_title = search.matching_ids(dialect, parsed, title_only=True)
+    anywhere = search.matching_ids(dialect, parsed)
+    offset = max(0, f.offset)
+    title_total = _count_in(session, f, parsed, title_only=True)
+    story_id: ColumnElement[int | None] = col(ItemRow.id)  # type: ignore[assignment]
+    if dialect == "sqlite" and title_total > _WALK_THE_INDEX_FROM:
+        story_id = story_id + 0  # not the rowid look-up: SQLite walks ix_item_sort_at_id
+    first = _filtered(select(ItemRow), f).where(story_id.in_(in_title))
+    rows = list(session.exec(first.order_by(*_NEWEST).offset(offset).limit(limit)))
+    if len(rows) == limit:
+        return rows
+    rest = (
+        _filtered(select(ItemRow), f)
+        .where(col(ItemRow.id).in_(anywhere))
+        .where(col(ItemRow.id).not_in(in_title))
+        .order_by(*_NEWEST)
+        .offset(max(0, offset - title_total))
+        .limit(limit - len(rows))
+    )
+    return rows + list(session.exec(rest))
+
+
+def _only_text(f: ItemFilter) -> bool:
+    """True when the search text is the only condition (the index alone can count)."""
+    return replace(f, text="", limit=0, offset=0) == ItemFilter(limit=0, offset=0)
+
+
+def _count_in(
+    session: Session, f: ItemFilter, parsed: SearchQuery, *, title_only: bool = False
+) -> int:
+    if _only_text(f):
+        return search.count_matches(session, parsed, title_only=title_only)
+    dialect = session.get_bind().dialect.name
+    ids = search.matching_ids(dialect, parsed, title_only=title_only)
     query = _filtered(select(func.count()).select_from(ItemRow), f)
+    return int(session.exec(query.where(col(ItemRow.id).in_(ids))).one())
+
+
+def count_items(session: Session, f: ItemFilter) -> int:
     if f.text.strip():
-        found = _search(session, f.text)
-        if found is None:
-            return 0
-        query = query.join(found, found.c.item_id == col(ItemRow.id))
+        parsed = parse_query(f.text)
+        return _count_in(session, f, parsed) if parsed else 0
+    query = _filtered(select(func.count()).select_from(ItemRow), f)
     return int(session.exec(query).one())
 
 

@@ -198,3 +198,16 @@ def test_the_upgrade_builds_the_index_for_stories_already_stored(
 
 def test_search_tables_are_recognised() -> None:
     assert search.is_search_table("search_fts_data") and not search.is_search_table("item")
+
+
+def test_pages_of_a_search_follow_each_other_across_the_tiers(
+    stored: dict[int, dict[str, str]], engine: Engine
+) -> None:
+    everything = found(engine, "kunta")
+    assert len(everything) > 12
+    with session_scope(engine) as session:
+        pages = [
+            [s.id for s in find_items(session, ItemFilter(text="kunta", limit=5, offset=start))]
+            for start in range(0, len(everything), 5)
+        ]
+    assert [i for page in pages for i in page] == everything
