@@ -118,11 +118,18 @@ def _stored_validators(engine: Engine, source_id: str, url: str) -> Validators |
     return None if pair is None else Validators(etag=pair[0], last_modified=pair[1])
 
 
-def crawl_source(source: SourceConfig, fetch: Callable[[str, str], Page]) -> Crawl:
+def crawl_source(
+    source: SourceConfig,
+    fetch: Callable[[str, str], Page],
+    *,
+    waiting: frozenset[str] = frozenset(),
+) -> Crawl:
     """Fetch and parse every list of ``source``; ``fetch(source_id, url)`` does the I/O.
 
     A list whose first page fails is recorded in ``failed_urls``; when every list failed the
-    caller treats the run as failed.
+    caller treats the run as failed. A later page that fails costs only itself (in
+    ``page_failures``); one in ``waiting`` (it failed before and its retry time has not come)
+    is not fetched: the list stops before it.
     """
     crawl = Crawl()
     parser = parser_for(source)
@@ -133,6 +140,9 @@ def crawl_source(source: SourceConfig, fetch: Callable[[str, str], Page]) -> Cra
                 url = queue.pop(0)
                 if url in seen:
                     continue
+                if seen and url in waiting:
+                    crawl.warnings.append(f"list page waits for its retry after failing: {url}")
+                    break
                 seen.add(url)
                 try:
                     page = fetch(source.id, url)
@@ -437,11 +447,18 @@ def _fetch_plain(services: Services) -> Callable[[str, str], Page]:
     return lambda _source_id, url: services.fetcher.get(url)
 
 
+def _waiting_pages(source: SourceConfig, services: Services) -> frozenset[str]:
+    with session_scope(services.engine) as session:
+        return SourceStore(session).waiting_urls(source.id, services.clock.now())
+
+
 def run_source(source: SourceConfig, services: Services) -> RunReport:
     """Crawl ``source`` and store what it yields; never raises for a source's own failure."""
     started = services.clock.now()
     try:
-        crawl = crawl_source(source, _fetcher_with_validators(services))
+        crawl = crawl_source(
+            source, _fetcher_with_validators(services), waiting=_waiting_pages(source, services)
+        )
         if crawl.failed_urls and len(crawl.failed_urls) == len(source.urls):
             raise crawl.failed_urls[0]
         items = complete_items(

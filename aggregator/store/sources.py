@@ -146,6 +146,13 @@ class SourceStore:
             grouped.setdefault(row.source_id, []).append(row)
         return grouped
 
+    def waiting_urls(self, source_id: str, now: datetime) -> frozenset[str]:
+        """The source's failed pages whose retry time has not come."""
+        query = select(UrlFailure.url).where(
+            UrlFailure.source_id == source_id, col(UrlFailure.retry_at) > now
+        )
+        return frozenset(self.session.exec(query))
+
     def failed_urls(self, source_id: str, urls: Iterable[str], now: datetime) -> UrlRetries:
         """Those of ``urls`` that failed before: still waiting for their retry time, or due."""
         wanted = [url for url in set(urls) if len(url) <= URL_CHARS]

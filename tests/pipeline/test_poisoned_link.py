@@ -19,7 +19,7 @@ from aggregator.clock import FixedClock
 from aggregator.demo.mirror import MirrorServer, Route
 from aggregator.fetch import Fetcher
 from aggregator.health import RunReport, RunStatus
-from aggregator.pipeline import Crawl, Services, complete_items, run_source
+from aggregator.pipeline import Crawl, Services, complete_items, crawl_source, run_source
 from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig, load_sources
 from aggregator.store.db import session_scope
@@ -229,3 +229,54 @@ def test_any_exception_in_one_article_is_recorded_against_its_url(
         (f"https://{HOST}/a/2", "internal")
     ]
     assert "RecursionError" in crawl.article_failures[0].message
+
+
+LISTED = """
+[[source]]
+id = "pages-test"
+publisher = "Testi"
+kind = "html"
+language = "fi"
+urls = ["https://{host}/lista"]
+homepage = "https://{host}/"
+interval_minutes = 30
+max_pages = 3
+
+[source.selectors]
+item = "li"
+title = "a"
+link = "a"
+next_page = "a[rel=next]"
+"""
+
+
+def list_page(url: str, links: list[str], next_url: str | None) -> Page:
+    items = "".join(f'<li><a href="{link}">Juttu {link}</a></li>' for link in links)
+    pager = f'<a rel="next" href="{next_url}">seuraava</a>' if next_url else ""
+    body = f"<html><body><ul>{items}</ul>{pager}</body></html>".encode()
+    headers = {"content-type": "text/html; charset=utf-8"}
+    return Page(url=url, final_url=url, status=200, headers=headers, body=body, fetched_at=START)
+
+
+def test_a_later_list_page_that_keeps_failing_waits_for_its_retry(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(LISTED.format(host=HOST), encoding="utf-8")
+    source = load_sources(path)[0]
+    first, second = f"https://{HOST}/lista", f"https://{HOST}/lista?sivu=2"
+    fetched: list[str] = []
+
+    def fetch(_source_id: str, url: str) -> Page:
+        fetched.append(url)
+        if url == second:
+            raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "a library's bad day")
+        return list_page(url, [f"https://{HOST}/a/1", f"https://{HOST}/a/2"], second)
+
+    crawl = crawl_source(source, fetch)
+    assert [i.url for i in crawl.items] == [f"https://{HOST}/a/1", f"https://{HOST}/a/2"]
+    assert [(f.url, f.what, f.kind) for f in crawl.page_failures] == [(second, "page", "internal")]
+
+    fetched.clear()
+    crawl = crawl_source(source, fetch, waiting=frozenset({second}))
+    assert fetched == [first]
+    assert len(crawl.items) == 2 and crawl.page_failures == []
+    assert any("waits for its retry" in w for w in crawl.warnings)
