@@ -19,6 +19,7 @@ pinned in constraints.txt and ``tests/fetch/test_pinning.py`` fails if that ever
 
 from __future__ import annotations
 
+import ssl
 import typing
 from collections.abc import Callable
 
@@ -70,13 +71,18 @@ class PinnedBackend(httpcore.SyncBackend):
 
 
 def pinned_transport(
-    guard: AddressGuard, route: NetworkRoute = direct, *, retries: int = 0
+    guard: AddressGuard,
+    route: NetworkRoute = direct,
+    *,
+    retries: int = 0,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.HTTPTransport:
-    """An httpx transport whose every connection is opened by :class:`PinnedBackend`."""
+    """An httpx transport whose every connection is opened by :class:`PinnedBackend`
+    (``ssl_context``: the default verifies against the system's CAs; tests pass their own)."""
     limits = httpx.Limits()  # httpx's defaults, as HTTPTransport would use them
     transport = httpx.HTTPTransport(trust_env=False, retries=retries)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

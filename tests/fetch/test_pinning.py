@@ -8,15 +8,20 @@ the public one to the loopback mirror, since no test may reach the internet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import socket
+import ssl
+import threading
+from collections.abc import Iterable, Iterator
 
 import httpcore
+import httpx
 import pytest
 
 from aggregator.demo.mirror import MirrorServer, Route
 from aggregator.errors import BlockedAddress
 from aggregator.fetch.guard import AddressGuard
 from aggregator.fetch.pinned import PinnedBackend, pinned_transport
+from tests.support.paths import PROJECT_ROOT
 
 from .conftest import FetcherFactory, MirrorFactory
 
@@ -136,3 +141,84 @@ def test_the_transport_really_uses_the_pinned_backend() -> None:
     pool = transport._pool
     assert isinstance(pool, httpcore.ConnectionPool)
     assert isinstance(pool._network_backend, PinnedBackend)
+
+
+# --- TLS: the socket goes to the pinned address, SNI and the certificate are of the name ----
+
+TLS = PROJECT_ROOT / "tests" / "fixtures" / "tls"  # a test-only CA and a leaf for pinned.example
+
+
+class TlsServer:
+    """A loopback HTTPS server with the pinned.example certificate; records the SNI it got."""
+
+    def __init__(self) -> None:
+        self.server_names: list[str | None] = []
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(TLS / "pinned.pem", TLS / "pinned.key")
+        context.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
+        self._context = context
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(4)
+        self._sock.settimeout(0.2)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    with self._context.wrap_socket(conn, server_side=True) as tls:
+                        tls.recv(4096)
+                        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                except (ssl.SSLError, OSError):
+                    continue
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+
+@pytest.fixture
+def tls_server() -> Iterator[TlsServer]:
+    server = TlsServer()
+    yield server
+    server.close()
+
+
+def tls_client(server: TlsServer, opened: list[tuple[str, int]]) -> httpx.Client:
+    def route(address: str, port: int) -> tuple[str, int]:
+        opened.append((address, port))
+        return "127.0.0.1", server.port
+
+    guard = AddressGuard(allow_private=False, resolver=lambda host, port: [PUBLIC])
+    context = ssl.create_default_context(cafile=str(TLS / "ca.pem"))
+    return httpx.Client(transport=pinned_transport(guard, route, ssl_context=context))
+
+
+def test_tls_to_a_pinned_address_verifies_the_host_name(tls_server: TlsServer) -> None:
+    opened: list[tuple[str, int]] = []
+    with tls_client(tls_server, opened) as client:
+        response = client.get("https://pinned.example/")
+
+    assert response.text == "ok"
+    assert opened == [(PUBLIC, 443)]
+    assert tls_server.server_names == ["pinned.example"]
+
+
+def test_tls_refuses_a_certificate_for_another_name(tls_server: TlsServer) -> None:
+    opened: list[tuple[str, int]] = []
+    with tls_client(tls_server, opened) as client, pytest.raises(httpx.ConnectError) as caught:
+        client.get("https://other.example/")
+
+    assert "certificate verify failed" in str(caught.value)
+    assert opened == [(PUBLIC, 443)]
+    assert tls_server.server_names == ["other.example"]
