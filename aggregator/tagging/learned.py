@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -91,15 +91,22 @@ def item_features(
         for token, form in words:
             for name in names_of(form):
                 setdefault(name, token)
-    found[f"lang:{language}"] = ""
+    for name in source_features(language, url, source_id, list_name):
+        found[name] = ""
+    return found
+
+
+def source_features(language: str, url: str, source_id: str, list_name: str) -> list[str]:
+    """The features of where an item comes from: language, site, source, list."""
+    names = [f"lang:{language}"]
     host = _host(url)
     if host:
-        found[f"host:{host}"] = ""
+        names.append(f"host:{host}")
     if source_id:
-        found[f"src:{source_id}"] = ""
+        names.append(f"src:{source_id}")
     if list_name:
-        found[f"list:{' '.join(list_name.lower().split())}"] = ""
-    return found
+        names.append(f"list:{' '.join(list_name.lower().split())}")
+    return names
 
 
 def _host(url: str) -> str:
@@ -143,11 +150,51 @@ class LearnedModel:
     thresholds: Mapping[str, Thresholds]
     info: Mapping[str, Any] = field(default_factory=dict)
 
-    def score(self, features: Mapping[str, str]) -> list[TagScore]:
-        """Every tag's probability and decision for an item's features."""
+    def __post_init__(self) -> None:
+        # (word form, in title) -> its feature names this model knows; see known_features
+        object.__setattr__(self, "_known", {})
+
+    def known_features(
+        self,
+        title: AnalysedField,
+        summary: AnalysedField,
+        *,
+        language: str,
+        url: str = "",
+        source_id: str = "",
+        list_name: str = "",
+    ) -> dict[str, str]:
+        """:func:`item_features` restricted to this model's features (what :meth:`score`
+        reads, so it scores the same), with each word form's names looked up once."""
+        # keyed by the token (its string hash is cached) in the item's language
+        cache: dict[tuple[str, str, bool], tuple[str, ...]] = self._known  # type: ignore[attr-defined]
+        weights = self.weights
+        found: dict[str, str] = {}
+        setdefault = found.setdefault
+        for in_title, words in ((True, title), (False, summary)):
+            for token, form in words:
+                key = (token, language, in_title)
+                names = cache.get(key)
+                if names is None:
+                    every = _title_names(form) if in_title else _summary_names(form)
+                    names = tuple(name for name in every if name in weights)
+                    if len(cache) >= FEATURE_CACHE:
+                        cache.clear()
+                    cache[key] = names
+                for name in names:
+                    setdefault(name, token)
+        for name in source_features(language, url, source_id, list_name):
+            if name in weights:
+                found[name] = ""
+        return found
+
+    def score(self, features: Mapping[str, str], skip: Collection[str] = ()) -> list[TagScore]:
+        """Every tag's probability and decision for an item's features (``skip``: tags whose
+        decision is not wanted, e.g. given by a rule already: they get "none")."""
         weights = self.weights
         known = [(name, weights[name]) for name in features if name in weights]
         scale = 1.0 / math.sqrt(len(known)) if known else 0.0
+        # math.fsum: exact, so the order of the features never changes a probability
         sums = [math.fsum(column) for column in zip(*(row for _, row in known), strict=True)]
         totals = (
             [b + t * scale for b, t in zip(self.intercepts, sums, strict=True)]
@@ -157,7 +204,7 @@ class LearnedModel:
         scores = []
         for index, tag in enumerate(self.tags):
             probability = 1.0 / (1.0 + math.exp(-totals[index]))
-            decision = self.thresholds[tag].decide(probability)
+            decision = "none" if tag in skip else self.thresholds[tag].decide(probability)
             words = self._why(index, known, features) if decision != "none" else ()
             scores.append(TagScore(tag, probability, words, decision))
         return scores

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from aggregator.tagging.learned import LearnedModel, item_features, lead_text
+from aggregator.tagging.learned import LearnedModel, lead_text
 from aggregator.tagging.loading import load_masked_phrases, load_rules, read_source_defaults
 from aggregator.tagging.morphology import Morphology, WordForm, create_morphology
 from aggregator.tagging.rules import FIELDS, Rule
@@ -191,7 +191,7 @@ class Tagger:
         if not lead and item.body_text:
             language = self._language_of(item)
             lead = self.morphology.analyse_text(lead_text("", item.body_text), language)
-        features = item_features(
+        features = self.model.known_features(
             words.get("title", []),
             lead,
             language=normalise_language(item.language),
@@ -212,7 +212,7 @@ class Tagger:
                     words=score.words,
                 ),
             )
-            for score in self.model.score(features)
+            for score in self.model.score(features, skip=given)
             if score.decision != "none"
             and score.tag_id in self._model_tags
             and score.tag_id not in given
