@@ -38,12 +38,12 @@ from aggregator.tagging.training import DEFAULT_PARAMS, fit
 from tests.tagging.conftest import CONFIG_DIR
 
 TARGET = 0.85
-# Cross-validated (seed 0) when the thresholds were chosen: municipalities P 0.82 R 0.84,
-# professionals P 0.73 R 0.79, funding P 0.96 R 1.00; topics micro-F1 0.81; 13 of 84 items
-# without an audience were given one. The floors leave room for about two more errors.
+# Cross-validated (seed 0): municipalities P 0.82 R 0.84, professionals P 0.73 R 0.84, funding
+# P 0.96 R 1.00; topics micro-F1 0.81; 13 of 84 items without an audience were given one. The
+# floors leave room for about two more errors.
 FLOORS = {
     "municipalities": (0.78, 0.80),
-    "professionals": (0.68, 0.73),
+    "professionals": (0.68, 0.78),
     "funding": (0.90, 0.95),
 }
 TOPIC_F1_FLOOR = 0.75
