@@ -38,16 +38,16 @@ from aggregator.tagging.training import DEFAULT_PARAMS, fit
 from tests.tagging.conftest import CONFIG_DIR
 
 TARGET = 0.85
-# Cross-validated (seed 0): municipalities P 0.82 R 0.84, professionals P 0.73 R 0.84, funding
-# P 0.96 R 1.00; topics micro-F1 0.81; 13 of 84 items without an audience were given one. The
+# Cross-validated (seed 0): municipalities P 0.85 R 0.84, professionals P 0.73 R 0.84, funding
+# P 0.96 R 1.00; topics micro-F1 0.81; 10 of 84 items without an audience were given one. The
 # floors leave room for about two more errors.
 FLOORS = {
-    "municipalities": (0.78, 0.80),
+    "municipalities": (0.81, 0.80),
     "professionals": (0.68, 0.78),
     "funding": (0.90, 0.95),
 }
 TOPIC_F1_FLOOR = 0.75
-MAX_NO_AUDIENCE_TAGGED = 15
+MAX_NO_AUDIENCE_TAGGED = 12
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,8 @@ def test_cross_validated_topics(figures: dict[str, Any]) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="target not reached yet: municipalities and professionals are below 0.85 "
+    reason="target not reached yet: municipalities recall and professionals precision and "
+    "recall are below 0.85 "
     "(see FLOORS); switch this gate on by removing the mark when it passes",
 )
 def test_every_audience_reaches_the_target_and_off_topic_items_get_none(
