@@ -84,6 +84,9 @@ def succeeded(session: Session, keys: LoginKeys, now: datetime) -> None:
     the account. The account's count stays (it ends with its window): the editor logging in
     must not hand a running attack a fresh set of free guesses."""
     session.exec(delete(LoginLimit).where(col(LoginLimit.key) == keys.address))
+    # Forget what no decision reads any more: counters and known addresses untouched for
+    # longer than an address stays known (a window's count matters for 15 minutes only).
+    session.exec(delete(LoginLimit).where(col(LoginLimit.updated_at) < now - KNOWN_FOR))
     _upsert(session, keys.known, now, {"updated_at": now, "window_start": now})
 
 

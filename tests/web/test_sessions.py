@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -26,7 +27,7 @@ from sqlmodel import select
 from aggregator.clock import FixedClock
 from aggregator.store import admins, login_limit
 from aggregator.store.db import session_scope
-from aggregator.store.models import LoginAttempt
+from aggregator.store.models import LoginAttempt, LoginLimit
 from aggregator.web.auth import SESSION_COOKIE, SESSION_MAX_AGE
 from aggregator.web.security import CSRF_COOKIE
 from tests.web.conftest import BASE_URL, CSRF_INPUT, form_token, log_in
@@ -250,3 +251,17 @@ def test_forty_concurrent_wrong_passwords_check_it_at_most_five_times(
             select(LoginAttempt).where(LoginAttempt.key == f"email:{ADMIN_EMAIL}")
         ).all()
     assert len(failures) == checked
+
+
+def test_a_login_forgets_limiter_rows_nobody_reads_any_more(
+    engine: Engine, clock: FixedClock, seeded: Seeded
+) -> None:
+    old = login_limit.keys_for("someone@example.org", "192.0.2.1")
+    login_limit.may_check_password(engine, old, clock.now())
+    clock.advance((login_limit.KNOWN_FOR + timedelta(days=1)).total_seconds())
+    fresh = login_limit.keys_for(ADMIN_EMAIL, "192.0.2.2")
+    with session_scope(engine) as session:
+        login_limit.succeeded(session, fresh, clock.now())
+    with session_scope(engine) as session:
+        keys = sorted(row.key for row in session.exec(select(LoginLimit)))
+    assert keys == [fresh.known]
