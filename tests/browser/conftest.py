@@ -187,7 +187,7 @@ class Tab:
 
 def _tab(browser: Any, live_server: LiveServer, axe_source: str, **options: Any) -> Iterator[Tab]:
     context = browser.new_context(
-        locale="fi-FI", viewport={"width": 1280, "height": 900}, **options
+        **{"locale": "fi-FI", "viewport": {"width": 1280, "height": 900}, **options}
     )
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -22,7 +22,8 @@ from tests.support.paths import PROJECT_ROOT
 from tests.web.seed import Seeded
 
 TEMPLATES = PROJECT_ROOT / "templates"
-WEB_CODE = PROJECT_ROOT / "aggregator" / "web"
+CODE = PROJECT_ROOT / "aggregator"  # every module with text: web, publish (feeds, OPML,
+# calendar, digests), grants, CLI
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
 PYTHON_KEYWORDS = {"gettext": (2,), "ngettext": (2, 3)}  # aggregator.i18n: language first
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -40,9 +41,9 @@ def _extract(path: Path) -> Iterator[tuple[Message, str]]:
 
 
 def extracted() -> dict[Message, str]:
-    """Every message id of the templates and the web code, with where it first occurs."""
+    """Every message id of the templates and the code, with where it first occurs."""
     paths = sorted(TEMPLATES.rglob("*.html")) + sorted(TEMPLATES.rglob("*.txt"))
-    paths += sorted(WEB_CODE.rglob("*.py"))
+    paths += sorted(CODE.rglob("*.py"))
     messages: dict[Message, str] = {}
     for path in paths:
         for message, where in _extract(path):
