@@ -173,7 +173,7 @@ def list_pages(draw: st.DrawFn) -> bytes:
     """A kotoutuminen.fi Liferay news list page, items in the real markup, then damaged."""
     items = []
     for _ in range(draw(st.integers(0, 6))):
-        title = f'<h3 class="asset-title"><a href="{_escape(draw(URLS))}">{_escape(draw(TEXT))}</a></h3>'
+        title = f'<a class="asset-title" href="{_escape(draw(URLS))}">{_escape(draw(TEXT))}</a>'
         date = f'<div class="asset-metadata"><span class="metadata-publish-date">{_escape(draw(DATES))}</span> | Uutinen</div>'
         summary = f'<div class="asset-summary">{draw(TEXT)}</div>'
         kept = draw(st.lists(st.sampled_from([date, summary]), max_size=2, unique=True))

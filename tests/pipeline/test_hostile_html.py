@@ -63,8 +63,8 @@ def hostile_site() -> dict[str, list[Route]]:
     list_page = (SITES / "kotoutuminen.fi/uutiset/page-1.html").read_text(encoding="utf-8")
     marker = '<div class="portlet-content">\n'
     entry = (
-        '<div class="asset-abstract">\n<h3 class="asset-title">'
-        f'<a href="https://kotoutuminen.fi/-/{SLUG}">{escape_for_page(TITLE)}</a></h3>\n'
+        '<div class="asset-abstract">\n'
+        f'<a class="asset-title" href="https://kotoutuminen.fi/-/{SLUG}">{escape_for_page(TITLE)}</a>\n'
         '<div class="asset-metadata"><span class="metadata-entry metadata-publish-date">'
         "20.11.2026</span> | Uutinen</div>\n"
         f'<div class="asset-summary">{escape_for_page(SUMMARY)}</div>\n</div>\n'

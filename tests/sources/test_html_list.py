@@ -148,11 +148,11 @@ def test_relative_links_are_made_absolute(
 def test_base_href_and_bad_links(sources: dict[str, SourceConfig], page: MakePage) -> None:
     body = """<html><head><base href="https://kotoutuminen.fi/fi/"></head><body>
 <div class="portlet-asset-publisher">
-<div class="asset-abstract"><h3 class="asset-title"><a href="-/a">Otsikko A</a></h3>
+<div class="asset-abstract"><a class="asset-title" href="-/a">Otsikko A</a>
 <div class="asset-metadata">1.10.2026 | Uutinen</div></div>
-<div class="asset-abstract"><h3 class="asset-title"><a href="javascript:void(0)">Otsikko B</a></h3></div>
-<div class="asset-abstract"><h3 class="asset-title"><a href="-/a#kommentit">Otsikko A uudestaan</a></h3></div>
-<div class="asset-abstract"><h3 class="asset-title"></h3></div>
+<div class="asset-abstract"><a class="asset-title" href="javascript:void(0)">Otsikko B</a></div>
+<div class="asset-abstract"><a class="asset-title" href="-/a#kommentit">Otsikko A uudestaan</a></div>
+<div class="asset-abstract"><span class="asset-title"></span></div>
 </div></body></html>"""
     result = HtmlListParser().parse_list(
         sources["kotoutuminen-uutiset"], page("https://kotoutuminen.fi/uutiset", body)
@@ -167,7 +167,7 @@ def test_a_wrong_charset_declaration_is_survived(
 ) -> None:
     body = (
         '<html><head><meta charset="utf-8"></head><body><div class="portlet-asset-publisher">'
-        '<div class="asset-abstract"><h3 class="asset-title"><a href="/-/x">Päätös kotoutumisesta</a>'
+        '<div class="asset-abstract"><a class="asset-title" href="/-/x">Päätös kotoutumisesta</a>'
         '</h3><div class="asset-metadata">1.10.2026</div></div></div></body></html>'
     ).encode("latin-1")
     result = HtmlListParser().parse_list(
@@ -183,7 +183,7 @@ def test_the_documents_own_declaration_is_used_without_a_header(
     body = (
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15">'
         '</head><body><div class="portlet-asset-publisher"><div class="asset-abstract">'
-        '<h3 class="asset-title"><a href="/-/x">Hinta 5 €</a></h3></div></div></body></html>'
+        '<a class="asset-title" href="/-/x">Hinta 5 €</a></div></div></body></html>'
     ).encode("iso-8859-15")
     result = HtmlListParser().parse_list(
         sources["kotoutuminen-uutiset"], page("https://kotoutuminen.fi/uutiset", body, "text/html")

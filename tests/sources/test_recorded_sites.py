@@ -63,10 +63,12 @@ def test_robots_allow_every_page_we_read(visits: list[Visit]) -> None:
 def test_every_html_list_has_at_least_two_pages(
     sources: dict[str, SourceConfig], visits: list[Visit]
 ) -> None:
+    """Paging is exercised on every list; a landing page (kotoutuminen.fi/en/current-issues,
+    three news items beside topic and event blocks) has no pager and is read once."""
     pages = Counter(v.source.id for v in visits if v.method == "parse_list")
     for source in sources.values():
         if source.kind == "html":
-            assert pages[source.id] >= 2, source.id
+            assert pages[source.id] >= (1 if source.max_pages == 1 else 2), source.id
 
 
 def test_every_item_of_a_fetching_source_has_its_article_page(

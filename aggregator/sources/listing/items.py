@@ -156,9 +156,19 @@ def _date(parts: tuple[Tag, ...], title_node: Tag) -> tuple[Tag | None, ParsedDa
 
 
 def _inside_title(node: Tag, title_node: Tag) -> bool:
-    if node is title_node or title_node in node.parents:
-        return title_node.name != "a" or title_node.find(HEADINGS) is not None
-    return False
+    """Whether ``node``'s text is (part of) the title: a date written in a title ("... in Oulu
+    on 11-12 May 2027") is not the item's date. A linked card may hold its date line inside the
+    link, beside the heading; that one counts."""
+    if node is title_node:
+        return True
+    if title_node not in node.parents:
+        return False
+    if title_node.name != "a":
+        return True
+    heading = node.find_parent(HEADINGS)
+    if heading is not None and title_node in heading.parents:
+        return True
+    return len(text_of(node)) > 0.6 * len(text_of(title_node))
 
 
 def _date_line(node: Tag, title_node: Tag) -> Tag:
