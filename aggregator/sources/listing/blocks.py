@@ -84,10 +84,13 @@ def find_blocks(soup: BeautifulSoup) -> list[Block]:
 def signature(node: Tag) -> tuple[str, tuple[str, ...]]:
     """Tag and classes, without the numbered and positional classes that differ per item."""
     classes: list[str] = [str(c) for c in node.get("class") or []]
-    kept = sorted(
-        str(c) for c in classes if not _NUMBERED.search(str(c)) and str(c) not in _POSITIONAL
-    )
+    kept = sorted(c for c in classes if not _NUMBERED.search(c) and not _positional(c))
     return node.name, tuple(kept)
+
+
+def _positional(css_class: str) -> bool:
+    """``first``, ``odd``, and Drupal 7's ``views-row-odd`` / ``views-row-last`` alike."""
+    return _TOKEN_SPLIT.split(css_class.lower())[-1] in _POSITIONAL
 
 
 def _alike_runs(parent: Tag) -> list[list[Tag]]:
