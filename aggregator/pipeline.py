@@ -1,8 +1,20 @@
-"""Where the stages meet: fetch -> parse -> normalize -> dedupe -> tag -> grants -> store.
+"""The whole flow of one source, as data from stage to stage, and the database met at its edges.
 
-:func:`run_source` crawls one source and stores what it found in ONE transaction together with
-the source's health and run record, then (only then) remembers the pages' ETag/Last-Modified:
-a crash anywhere before the commit leaves the database as it was and the next pass refetches.
+:func:`run_source` reads a source in this order, each stage once:
+
+1. crawl: fetch the list pages (conditional GET with the validators the store keeps) and parse
+   them (:mod:`aggregator.sources`) into :class:`~aggregator.types.RawItem` values;
+2. complete: fetch the articles of stories the store lacks or whose list text changed;
+3. normalise (:mod:`aggregator.normalize`): canonical URLs, clean text, story keys;
+4. decide (:mod:`aggregator.normalize.batch`): new, edited, seen again, or republished, against
+   the candidate stories the store loaded;
+5. grant calls (:mod:`aggregator.grants`) and tags (:mod:`aggregator.tagging`, the tagger passed
+   in), pure steps on the decided stories;
+6. one store call (:func:`aggregator.store.ingest.write_run`) writes the run in ONE transaction:
+   stories, sightings, grant calls, tags merged with the admins' overrides, the source's health
+   and run record, and only then the pages' ETag/Last-Modified, so a crash anywhere before the
+   commit leaves the database as it was and the next pass refetches.
+
 :func:`run_pass` runs several sources; a failing source is recorded on its health row and the
 pass goes on. :func:`check_source` fetches and parses without storing (``sources check``).
 """
@@ -11,46 +23,54 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from aggregator.clock import Clock
 from aggregator.errors import AggregatorError, StoreError, UnexpectedError
 from aggregator.fetch import Fetcher, Validators
-from aggregator.health import Health, RunReport, RunStatus, after_run, url_retry_delay
+from aggregator.grants.calls import grant_fields, publication
+from aggregator.health import Health, RunReport, RunStatus, url_retry_delay
+from aggregator.normalize.batch import BatchPlan, Known
 from aggregator.normalize.dedupe import Outcome, url_story_key
 from aggregator.normalize.item import merge_article, normalize_item
 from aggregator.normalize.urls import url_key
 from aggregator.sources.base import SourceParser
 from aggregator.sources.registry import SourceConfig, parser_for
-from aggregator.store import versions
-from aggregator.store.batch import StoryBatch
-from aggregator.store.db import session_scope
-from aggregator.store.items import ItemStore, StoredText
-from aggregator.store.sources import SourceStore, UrlRetries
-from aggregator.types import Item, Page, ParseResult, RawItem
+from aggregator.store import ingest
+from aggregator.store.grants import CallSighting
+from aggregator.store.ingest import PageFailureRecord, RunWrite
+from aggregator.store.items import StoredText
+from aggregator.tagging.assign import assess
+from aggregator.tagging.match import Tagger, TextItem
+from aggregator.types import Item, Page, ParseResult, RawItem, TagAssignment
 
 log = logging.getLogger(__name__)
 
-# Called inside the store transaction for every story that is new, edited at its source, or
-# carried by a source that had not carried it before (tagging, grant calls). An enricher that
-# is a :class:`Batched` gets the whole stored batch in one call instead.
-Enricher = Callable[[Session, int, Item, Outcome, datetime], None]
+
+class TaggerSource(Protocol):
+    """Hands out the current tagger while the caller tags (rebuilt when admins change rules)."""
+
+    def current(self, engine: Engine) -> AbstractContextManager[Tagger]: ...
 
 
 @dataclass
 class Services:
-    """What a crawl needs from the outside world, injected so tests control every edge."""
+    """What a crawl needs from the outside world, injected so tests control every edge.
+
+    ``tagger`` is where the tagging step gets its tagger (None: stories are stored untagged).
+    """
 
     engine: Engine
     fetcher: Fetcher
     clock: Clock
-    enrichers: list[Enricher] = field(default_factory=list)
+    tagger: TaggerSource | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -113,8 +133,7 @@ class Crawl:
 
 
 def _stored_validators(engine: Engine, source_id: str, url: str) -> Validators | None:
-    with session_scope(engine) as session:
-        pair = SourceStore(session).validators(source_id, url)
+    pair = ingest.validators(engine, source_id, url)
     return None if pair is None else Validators(etag=pair[0], last_modified=pair[1])
 
 
@@ -221,13 +240,9 @@ def complete_items(
     """
     parser = parser_for(source)
     raws = _unique_by_url(crawl.items)
-    with session_scope(engine) as session:
-        stored = ItemStore(session).stored_texts(url_story_key(raw.url) for raw in raws)
-        retries = (
-            SourceStore(session).failed_urls(source.id, crawl.article_urls, now)
-            if now is not None
-            else UrlRetries()
-        )
+    stored, retries = ingest.article_basis(
+        engine, source.id, [url_story_key(raw.url) for raw in raws], crawl.article_urls, now
+    )
     completed = []
     for raw in raws:
         text = stored.get(url_story_key(raw.url))
@@ -263,30 +278,7 @@ def _read_article(
     return merged
 
 
-# --- storing ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Enrichment:
-    """One stored story handed to a batch enricher."""
-
-    item_id: int
-    item: Item
-    outcome: Outcome
-
-
-@dataclass(frozen=True)
-class Batched:
-    """An enricher that can also take a whole stored batch at once (``many``), which
-    :func:`store_items` prefers; called like any :data:`Enricher` it does one story (``one``)."""
-
-    one: Enricher
-    many: Callable[[Session, Sequence[Enrichment], datetime], None]
-
-    def __call__(
-        self, session: Session, item_id: int, item: Item, outcome: Outcome, now: datetime
-    ) -> None:
-        self.one(session, item_id, item, outcome, now)
+# --- normalising, deciding, grant calls and tags: pure steps on plain values -------------------
 
 
 @dataclass
@@ -309,47 +301,76 @@ def _normalised(items: Sequence[RawItem], counts: StoreCounts) -> list[Item]:
     return normalised
 
 
-def store_items(
-    session: Session, items: Sequence[RawItem], now: datetime, enrichers: Sequence[Enricher]
-) -> StoreCounts:
-    """Normalise, dedupe and write ``items``; enrich new and edited stories.
-
-    The whole batch is decided against the stored stories in memory and written with a few
-    statements (:class:`~aggregator.store.batch.StoryBatch`); then each enricher gets the
-    stories that are new, edited, or newly carried by a source, in their order.
-    """
-    counts = StoreCounts()
-    normalised = _normalised(items, counts)
-    batch = StoryBatch(session, now)
-    batch.load(normalised)
-    for item in normalised:
-        batch.add(item)
-    to_enrich = []
-    for saved in batch.write():
-        outcome = saved.decision.outcome
+def decide_all(items: Sequence[Item], known: Known, counts: StoreCounts) -> BatchPlan:
+    """Decide each item in order against the known stories (and the ones before it)."""
+    plan = BatchPlan(known)
+    for item in items:
+        outcome = plan.add(item).outcome
         counts.found += 1
         counts.new += outcome is Outcome.NEW
         counts.updated += outcome is Outcome.UPDATED
-        if outcome is Outcome.NEW:
-            counts.new_ids.append(saved.item_id)
-        if outcome is not Outcome.UNCHANGED or saved.new_sighting:
-            to_enrich.append(Enrichment(saved.item_id, saved.item, outcome))
-    for enrich in enrichers:
-        _run_enricher(enrich, session, to_enrich, now)
-    if counts.new or counts.updated:
-        versions.bump(session, now)
-    return counts
+    counts.new_ids = [p.item_id for p in plan.planned if p.decision.outcome is Outcome.NEW]
+    return plan
 
 
-def _run_enricher(
-    enrich: Enricher, session: Session, stories: Sequence[Enrichment], now: datetime
-) -> None:
-    if isinstance(enrich, Batched):
-        if stories:
-            enrich.many(session, stories, now)
+def grant_calls(plan: BatchPlan) -> list[CallSighting]:
+    """The calls that new and edited stories announce, each linked to its story."""
+    calls = []
+    for planned in plan.to_extract():
+        item = planned.item
+        fields = grant_fields(item)
+        if fields.is_call:
+            calls.append(
+                CallSighting(
+                    fields,
+                    planned.item_id,
+                    item.title,
+                    item.canonical_url,
+                    item.language,
+                    publication(item),
+                )
+            )
+    return calls
+
+
+@dataclass
+class Tagged:
+    """The tags of a crawl's stories, and the learned model's suggestions for review."""
+
+    tags: dict[int, list[TagAssignment]] = field(default_factory=dict)
+    suggestions: dict[int, list[TagAssignment]] | None = None  # None: no model to suggest
+
+
+def tag_stories(plan: BatchPlan, tagger: Tagger) -> Tagged:
+    """Tags of every story the crawl made new, edited or carried by one more source: the rules
+    (and the learned model) on its text as it will be stored, with the list it was first seen
+    in, and the defaults of every source carrying it."""
+    tagged = Tagged(suggestions={} if tagger.model is not None else None)
+    for item_id in plan.to_tag():
+        text = plan.texts[item_id]
+        readable = TextItem(
+            text.title,
+            text.summary,
+            text.body_text,
+            text.language,
+            text.source_id,
+            url=text.url,
+            list_name=text.list_name,
+        )
+        tags, suggested = assess(tagger, readable, plan.sources_of(item_id))
+        tagged.tags[item_id] = tags
+        if tagged.suggestions is not None:
+            tagged.suggestions[item_id] = suggested
+    return tagged
+
+
+@contextmanager
+def _tagger(services: Services) -> Iterator[Tagger | None]:
+    if services.tagger is None:
+        yield None
         return
-    for story in stories:
-        enrich(session, story.item_id, story.item, story.outcome, now)
+    with services.tagger.current(services.engine) as tagger:
+        yield tagger
 
 
 def _report(
@@ -420,14 +441,7 @@ def _failed_report(
 
 def record_failure(engine: Engine, source: SourceConfig, report: RunReport) -> None:
     """Write a failed run on the source's health row (its stored items stay untouched)."""
-    try:
-        with session_scope(engine) as session:
-            sources = SourceStore(session)
-            health = after_run(sources.health(source.id), report, _interval(source))
-            sources.set_health(source.id, health)
-            sources.add_run(report)
-    except SQLAlchemyError:
-        log.exception("could not record the failure of source %s", source.id)
+    ingest.record_failure(engine, report, _interval(source))
 
 
 def _interval(source: SourceConfig) -> timedelta:
@@ -448,8 +462,7 @@ def _fetch_plain(services: Services) -> Callable[[str, str], Page]:
 
 
 def _waiting_pages(source: SourceConfig, services: Services) -> frozenset[str]:
-    with session_scope(services.engine) as session:
-        return SourceStore(session).waiting_urls(source.id, services.clock.now())
+    return ingest.waiting_pages(services.engine, source.id, services.clock.now())
 
 
 def run_source(source: SourceConfig, services: Services) -> RunReport:
@@ -484,43 +497,45 @@ def _store_run(
     items: Sequence[RawItem],
     started: datetime,
 ) -> RunReport:
-    with services.write_lock, session_scope(services.engine) as session:
+    counts = StoreCounts()
+    normalised = _normalised(items, counts)
+    with services.write_lock:  # the candidates stay what the store loaded until the write
         now = services.clock.now()
-        counts = store_items(session, items, now, services.enrichers)
+        plan = decide_all(normalised, ingest.known_stories(services.engine, normalised), counts)
+        calls = grant_calls(plan)
+        with _tagger(services) as tagger:
+            tagged = tag_stories(plan, tagger) if tagger is not None else Tagged()
         report = _report(source, crawl, counts, started, services.clock.now())
-        sources = SourceStore(session)
-        sources.set_health(
-            source.id, after_run(sources.health(source.id), report, _interval(source))
+        interval = _interval(source)
+        return ingest.write_run(
+            services.engine,
+            RunWrite(
+                source_id=source.id,
+                now=now,
+                plan=plan,
+                calls=calls,
+                tags=tagged.tags,
+                suggestions=tagged.suggestions,
+                report=report,
+                interval=interval,
+                pages_read=crawl.pages_read,
+                failures=[
+                    PageFailureRecord(f.url, f.kind, f.message)
+                    for f in [*crawl.page_failures, *counts.failed]
+                ],
+                retry_delay=lambda count: url_retry_delay(interval, count),
+                validators=_validators(crawl),
+            ),
         )
-        sources.add_run(report)
-        _remember_page_failures(sources, source, crawl, [*crawl.page_failures, *counts.failed], now)
-        for page in crawl.fresh_pages:
-            validators = Validators.from_page(page)
-            if validators is not None:
-                sources.save_validators(
-                    source.id, page.url, validators.etag, validators.last_modified, now
-                )
-    return report
 
 
-def _remember_page_failures(
-    sources: SourceStore,
-    source: SourceConfig,
-    crawl: Crawl,
-    failures: Sequence[PageFailure],
-    now: datetime,
-) -> None:
-    """Count each failed page against its URL (its next try backs off); forget pages read."""
-    sources.clear_url_failures(source.id, crawl.pages_read)
-    interval = _interval(source)
-    for failure in failures:
-        sources.record_url_failure(
-            source.id,
-            failure.url,
-            (failure.kind, failure.message),
-            now,
-            lambda count: url_retry_delay(interval, count),
-        )
+def _validators(crawl: Crawl) -> list[tuple[str, str | None, str | None]]:
+    found = []
+    for page in crawl.fresh_pages:
+        validators = Validators.from_page(page)
+        if validators is not None:
+            found.append((page.url, validators.etag, validators.last_modified))
+    return found
 
 
 def run_pass(sources: Sequence[SourceConfig], services: Services) -> list[RunReport]:
@@ -558,12 +573,11 @@ def check_source(source: SourceConfig, fetcher: Fetcher, *, articles: int = 5) -
 
 
 __all__ = [
-    "Batched",
     "CheckResult",
     "Crawl",
-    "Enrichment",
     "Health",
     "Services",
+    "TaggerSource",
     "check_source",
     "crawl_source",
     "run_pass",

@@ -18,16 +18,15 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock, SystemClock
-from aggregator.curation import TaggerProvider, seed_tagging
-from aggregator.enrich import GRANT_CALLS
 from aggregator.errors import ConfigError
 from aggregator.fetch import Fetcher
-from aggregator.pipeline import Enricher, Services
+from aggregator.pipeline import Services
 from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig, load_sources, source_from_block
 from aggregator.store.added_sources import AddedSourceStore
 from aggregator.store.db import make_engine, session_scope, upgrade
 from aggregator.store.sources import SourceStore
+from aggregator.store.tagging import TaggerProvider, seed_tagging
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,6 @@ def apply_overrides(source: SourceConfig, enabled: bool, overrides: dict[str, An
 class Runtime:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
-    enrichers: list[Enricher] = field(default_factory=list)
 
     @cached_property
     def engine(self) -> Engine:
@@ -59,10 +57,6 @@ class Runtime:
     @cached_property
     def tagger_provider(self) -> TaggerProvider:
         return TaggerProvider(self.settings.config_dir, clock=self.clock)
-
-    def default_enrichers(self) -> list[Enricher]:
-        """What every new or edited story goes through: grant-call records, then tags."""
-        return [GRANT_CALLS, self.tagger_provider.enricher]
 
     @cached_property
     def configured_sources(self) -> list[SourceConfig]:
@@ -128,9 +122,14 @@ class Runtime:
     def fetcher(self) -> Fetcher:
         return Fetcher(self.settings, clock=self.clock)
 
-    def services(self, fetcher: Fetcher) -> Services:
-        enrichers = self.enrichers if self.enrichers else self.default_enrichers()
-        return Services(engine=self.engine, fetcher=fetcher, clock=self.clock, enrichers=enrichers)
+    def services(self, fetcher: Fetcher, *, clock: Clock | None = None) -> Services:
+        """What the pipeline needs: the database, the fetcher, the clock and the tagger."""
+        return Services(
+            engine=self.engine,
+            fetcher=fetcher,
+            clock=clock or self.clock,
+            tagger=self.tagger_provider,
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

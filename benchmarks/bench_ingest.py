@@ -12,10 +12,9 @@ Feeds hold 100 entries per page, list and API pages 20, as the real sites do.
 What is timed is the pipeline itself, :func:`aggregator.pipeline.run_source`, per run of about
 500 items (one transaction each, as a crawl pass stores a source): fetch (an in-memory fetcher
 standing in for HTTP, with ETags, so validators are read and saved), parse, the stored-text
-look-up that decides article fetches, normalise, dedupe, the enrichers the service runs (grant
-calls via :func:`aggregator.enrich.GRANT_CALLS`, tags via
-:class:`aggregator.curation.TaggerProvider` over the database rules seeded by
-:func:`aggregator.curation.seed_tagging`), health and run records. "Parse only" is
+look-up that decides article fetches, normalise, decide, grant calls and tags as the service
+runs them (tags from :class:`aggregator.store.tagging.TaggerProvider` over the database rules
+seeded by :func:`aggregator.store.tagging.seed_tagging`), health and run records. "Parse only" is
 :func:`aggregator.pipeline.crawl_source` over the same runs, measured just before. The tagger is
 built (rules compiled, voikko loaded) before timing; its word cache starts empty per backend.
 ``peak_mb`` is the process's peak resident memory during that backend's ingest. About 7% of
@@ -57,14 +56,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.clock import FixedClock
-from aggregator.curation import TaggerProvider, seed_tagging
-from aggregator.enrich import GRANT_CALLS
 from aggregator.fetch import Fetcher
 from aggregator.health import RunStatus
 from aggregator.normalize.urls import canonical_url
 from aggregator.pipeline import Services, crawl_source, run_source
 from aggregator.sources.registry import SourceConfig, load_sources
 from aggregator.store.db import create_all, make_engine, make_nullpool_engine, session_scope
+from aggregator.store.tagging import TaggerProvider, seed_tagging
 from aggregator.tagging.morphology import create_morphology
 from aggregator.types import Page
 from benchmarks.common import DEFAULT_POSTGRES_URL, PeakRSS, figure, scratch_postgres
@@ -360,7 +358,7 @@ def ingest(workload: Workload, database_url: str) -> dict[str, Any]:
             engine=engine,
             fetcher=cast(Fetcher, MemoryFetcher(workload.pages)),
             clock=clock,
-            enrichers=[GRANT_CALLS, provider.enricher],
+            tagger=provider,
         )
         with PeakRSS() as peak:
             start, cpu_start = time.perf_counter(), time.process_time()

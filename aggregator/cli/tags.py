@@ -18,9 +18,9 @@ from pathlib import Path
 import click
 
 from aggregator.cli.support import parse_since, runtime_of
-from aggregator.curation import retag
 from aggregator.learning import FOLDS, evaluate, train
 from aggregator.store.db import session_scope
+from aggregator.store.tagging import retag
 from aggregator.tagging.evaluation import format_report
 from aggregator.tagging.labelled import development_files, sealed_files
 from aggregator.tagging.morphology import create_morphology

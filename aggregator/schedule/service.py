@@ -426,11 +426,7 @@ def build_scheduler(
     closers: tuple[Callable[[], object], ...] = ()
     if source_runner is None:
         fetcher = Fetcher(runtime.settings, clock=clock)
-        enrichers = runtime.enrichers or runtime.default_enrichers()  # tags and grant calls
-        services = Services(
-            engine=runtime.engine, fetcher=fetcher, clock=clock, enrichers=enrichers
-        )
-        source_runner = _pipeline_runner(services)
+        source_runner = _pipeline_runner(runtime.services(fetcher, clock=clock))
         closers = (fetcher.close,)
     return ServiceScheduler(
         runtime,

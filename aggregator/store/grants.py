@@ -20,12 +20,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from aggregator.clock import end_of_day, helsinki_date, start_of_day
+from aggregator.grants.calls import grant_fields, publication
 from aggregator.grants.lifecycle import call_key, merge
-from aggregator.normalize.dedupe import bounded_key
+from aggregator.normalize.dedupe import Outcome, bounded_key
 from aggregator.store import versions
 from aggregator.store.models import GrantCallRow, ItemGrantLink, ItemTag
 from aggregator.store.queries import GrantView, grant_view
-from aggregator.types import GrantFields
+from aggregator.types import GrantFields, Item
 
 # Column widths (models/grants.py).
 CALL_KEY_CHARS, REFERENCE_CHARS, FUNDER_CHARS, PROGRAMME_CHARS = 255, 128, 255, 64
@@ -299,3 +300,27 @@ def _deadline_order(view: GrantView) -> tuple[int, Any]:
     if view.closes_at is None:
         return (1, view.title)
     return (0, view.closes_at)
+
+
+def record_grant_call(
+    session: Session, item_id: int, item: Item, outcome: Outcome, now: datetime
+) -> None:
+    """Store the call one stored story announces (if it does) and link the story to it.
+
+    A republished copy (``ALSO_SEEN``) adds nothing: the story's own text already decided. (The
+    pipeline records a crawl's calls with :meth:`GrantStore.record_many`.)
+    """
+    if outcome not in (Outcome.NEW, Outcome.UPDATED):
+        return
+    fields = grant_fields(item)
+    if not fields.is_call:
+        return
+    GrantStore(session).record(
+        fields,
+        item_id=item_id,
+        title=item.title,
+        url=item.canonical_url,
+        language=item.language,
+        published=publication(item),
+        now=now,
+    )

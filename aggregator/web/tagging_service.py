@@ -1,9 +1,9 @@
 """The tagging engine as the admin pages use it: check a draft, preview it, re-tag stories.
 
 Rules and tags live in the database, so everything here goes through
-:mod:`aggregator.curation`: one :class:`~aggregator.curation.TaggerProvider` per app keeps the
-morphology (slow to build, not thread-safe) and a tagger over the database rules that is rebuilt
-when a rule changes. Drafts are checked with the tagging engine's own checks against the
+:mod:`aggregator.store.tagging`: one :class:`~aggregator.store.tagging.TaggerProvider` per app
+keeps the morphology (slow to build, not thread-safe) and a tagger over the database rules that is
+rebuilt when a rule changes. Drafts are checked with the tagging engine's own checks against the
 database taxonomy, so every problem can be shown next to its field.
 """
 
@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from aggregator.curation import (
+from aggregator.runtime import Runtime
+from aggregator.store.tagging import (
     RetagResult,
     RulePreview,
     TaggerProvider,
@@ -25,7 +26,6 @@ from aggregator.curation import (
     retag,
     rules_changed,
 )
-from aggregator.runtime import Runtime
 from aggregator.tagging.morphology import Morphology
 from aggregator.tagging.rules import Rule, RuleCheck, check_rule, validate_rule
 

@@ -11,12 +11,12 @@ from functools import cache
 import pytest
 from sqlalchemy.engine import Engine
 
-from aggregator.curation import seed_tagging
 from aggregator.errors import ParseError
 from aggregator.normalize.dedupe import MAX_KEY_CHARS
 from aggregator.normalize.item import TITLE_MAX_CHARS, normalize_item
 from aggregator.sources.registry import SourceConfig, parser_for
 from aggregator.store.db import session_scope
+from aggregator.store.tagging import seed_tagging
 from aggregator.types import Page, ParseResult
 from tests.pipeline.conftest import CONFIG, START, Harness, sources_by_id
 

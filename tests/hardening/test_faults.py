@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,17 +23,15 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine, select
 
-from aggregator.curation import TaggerProvider, seed_tagging
 from aggregator.demo.mirror import MirrorServer, Route
-from aggregator.enrich import GRANT_CALLS
 from aggregator.fetch import Fetcher
 from aggregator.health import RunReport, RunStatus
-from aggregator.normalize.dedupe import Outcome
-from aggregator.pipeline import Enricher, run_pass
+from aggregator.pipeline import run_pass
 from aggregator.runtime import Runtime
 from aggregator.store.db import create_all, make_engine, session_scope
 from aggregator.store.models import Sighting, SourceState
-from aggregator.types import Item, Page
+from aggregator.store.tagging import TaggerProvider, seed_tagging
+from aggregator.types import Page
 from tests.conftest import DEFAULT_PG, SITES
 from tests.pipeline.conftest import (
     CONFIG,
@@ -43,6 +41,7 @@ from tests.pipeline.conftest import (
     morphology,
     sources_by_id,
 )
+from tests.support.statements import StatementHook, statement_hook
 
 A, B, C = "keha-uutiset", "hyvaks-uutiset", "haeavustuksia"
 PASS = [A, B, C]
@@ -71,7 +70,7 @@ class Crawler:
 
     harness: Harness
     engine: Engine
-    enrichers: list[Enricher] = field(default_factory=list)
+    statement_hook: StatementHook | None = None  # a fault inside a store transaction
     admin: Engine | None = None  # PostgreSQL: a connection to another database, for faults
     name: str = ""  # PostgreSQL: the database's name
 
@@ -82,9 +81,9 @@ class Crawler:
             runtime = Runtime(self.harness.settings(mirror.url), clock=self.harness.clock)
             runtime.__dict__["engine"] = self.engine  # the cached_property, set to ours
             provider = TaggerProvider(CONFIG, morphology(), self.harness.clock)
-            runtime.enrichers = [GRANT_CALLS, provider.enricher, *self.enrichers]
+            runtime.__dict__["tagger_provider"] = provider
             chosen = [sources_by_id()[source_id] for source_id in PASS]
-            with runtime.fetcher() as real:
+            with runtime.fetcher() as real, statement_hook(self.engine, self.statement_hook):
                 fetcher = FaultyFetcher(real, chosen[1].urls[0], fault or (lambda: None))
                 reports = run_pass(chosen, runtime.services(cast(Fetcher, fetcher)))
         self.harness.clock.advance(3600)
@@ -289,16 +288,17 @@ def test_postgres_connection_terminated_during_a_store(postgres_crawler: Crawler
     assert admin is not None
     struck: list[int] = []
 
-    def cut_my_connection(
-        session: Session, item_id: int, item: Item, outcome: Outcome, now: Any
-    ) -> None:
-        if item.source_id == B and not struck:
-            pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    def cut_my_connection(cursor: Any, statement: str, params: Any) -> None:
+        rows = params if isinstance(params, list) else [params]
+        writes_b = any(isinstance(row, dict) and row.get("source_id") == B for row in rows)
+        inserts = statement.lstrip().upper().startswith("INSERT INTO SIGHTING")
+        if inserts and writes_b and not struck:
+            pid = cursor.connection.info.backend_pid
             struck.append(pid)
             _terminate(admin, "pid = :pid", pid=pid)
 
-    crawler.enrichers = [cut_my_connection]
-    reports = crawler.run()  # B's stories are new, so the enrichers run inside B's store
+    crawler.statement_hook = cut_my_connection
+    reports = crawler.run()  # B's stories are new: their sightings are written in B's store
     assert struck, "the fault never struck"
     assert reports[B].status is RunStatus.FAILED and reports[B].error_kind == "store"
     assert "database error, nothing stored" in reports[B].error_message
@@ -309,7 +309,7 @@ def test_postgres_connection_terminated_during_a_store(postgres_crawler: Crawler
     assert (
         state is not None and state.last_error_kind == "store" and state.consecutive_failures == 1
     )
-    crawler.enrichers = []
+    crawler.statement_hook = None
     assert_recovered(crawler, before)
 
 

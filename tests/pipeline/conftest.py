@@ -20,21 +20,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from aggregator.clock import FixedClock
-from aggregator.curation import TaggerProvider, seed_tagging
 from aggregator.demo.mirror import MirrorServer
 from aggregator.demo.mirror.manifest import Route
-from aggregator.enrich import GRANT_CALLS
 from aggregator.health import RunReport
-from aggregator.pipeline import Enricher, run_pass
+from aggregator.pipeline import run_pass
 from aggregator.runtime import Runtime
 from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig, load_sources
 from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, ItemTag, Sighting, SourceState
 from aggregator.store.sources import SourceStore
+from aggregator.store.tagging import TaggerProvider, seed_tagging
 from aggregator.tagging.morphology import Morphology, create_morphology
 from tests.conftest import SITES
 from tests.support.paths import PROJECT_ROOT
+from tests.support.statements import StatementHook, statement_hook
 
 CONFIG = PROJECT_ROOT / "config"
 MALFORMED = PROJECT_ROOT / "tests" / "fixtures" / "malformed"
@@ -69,7 +69,7 @@ class Harness:
     database_url: str
     clock: FixedClock = field(default_factory=lambda: FixedClock(START))
     settings_overrides: dict[str, Any] = field(default_factory=dict)
-    enrichers: list[Enricher] | None = None
+    statement_hook: StatementHook | None = None  # a fault at the database edge
     last_requests: list[Any] = field(default_factory=list)
 
     def settings(self, mirror_url: str) -> Settings:
@@ -95,12 +95,9 @@ class Harness:
     ) -> dict[str, RunReport]:
         with MirrorServer(SITES, clock=self.clock, extra_routes=extra_routes) as mirror:
             runtime = Runtime(self.settings(mirror.url), clock=self.clock)
-            provider = TaggerProvider(CONFIG, morphology(), self.clock)
-            runtime.enrichers = (
-                self.enrichers if self.enrichers is not None else [GRANT_CALLS, provider.enricher]
-            )
+            runtime.__dict__["tagger_provider"] = TaggerProvider(CONFIG, morphology(), self.clock)
             chosen = [s for s in runtime.sources() if source_ids is None or s.id in source_ids]
-            with runtime.fetcher() as fetcher:
+            with runtime.fetcher() as fetcher, statement_hook(runtime.engine, self.statement_hook):
                 reports = run_pass(chosen, runtime.services(fetcher))
             self.last_requests = list(mirror.requests)
             runtime.close()

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlmodel import select
 
-from aggregator.curation import TaggerProvider
 from aggregator.demo.mirror.manifest import Route
 from aggregator.demo.smtp_sink import SmtpSink
 from aggregator.publish.compose import DigestComposer
@@ -22,6 +21,7 @@ from aggregator.runtime import Runtime
 from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow
 from aggregator.store.subscribers import Frequency, Preferences
+from aggregator.store.tagging import TaggerProvider
 from aggregator.web.app import create_app
 from tests.conftest import SITES
 from tests.pipeline.conftest import CONFIG, Harness, morphology

@@ -128,20 +128,16 @@ def test_open_grant_calls_come_from_at_least_three_sources(harness: Harness) -> 
 def test_crash_inside_the_store_transaction_stores_nothing_and_next_pass_recovers(
     harness: Harness,
 ) -> None:
-    calls = 0
-
-    def crash_on_fifth(*_args: object) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 5:
+    def crash_while_storing_sightings(_cursor: object, statement: str, _params: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SIGHTING"):
             raise RuntimeError("simulated crash while storing")
 
-    harness.enrichers = [crash_on_fifth]
+    harness.statement_hook = crash_while_storing_sightings  # after the stories' INSERT
     report = harness.run(["kotoutuminen-uutiset"])["kotoutuminen-uutiset"]
     assert report.status is RunStatus.FAILED
     assert "simulated crash" in report.error_message
     assert harness.snapshot()["items"] == {}
-    harness.enrichers = None
+    harness.statement_hook = None
     retry = harness.run(["kotoutuminen-uutiset"])["kotoutuminen-uutiset"]
     assert retry.status is RunStatus.OK
     assert retry.pages_not_modified == 0  # validators were not saved by the failed pass

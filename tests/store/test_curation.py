@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from aggregator.curation import (
+from aggregator.normalize.item import normalize_item
+from aggregator.store.db import session_scope
+from aggregator.store.models import AuditEntry, ItemTag
+from aggregator.store.tagging import (
     TaggerProvider,
     database_taxonomy,
     preview_rule,
@@ -17,9 +20,6 @@ from aggregator.curation import (
     seed_tagging,
     tag_story,
 )
-from aggregator.normalize.item import normalize_item
-from aggregator.store.db import session_scope
-from aggregator.store.models import AuditEntry, ItemTag
 from aggregator.store.tags import TagStore
 from aggregator.tagging.morphology import Morphology, create_morphology
 from aggregator.tagging.rules import validate_rule
@@ -163,7 +163,7 @@ def test_preview_shows_only_the_drafts_effect(seeded: Engine) -> None:
 
 
 def test_rules_saved_by_admin_rebuild_the_provider(seeded: Engine) -> None:
-    from aggregator.curation import rules_changed
+    from aggregator.store.tagging import rules_changed
 
     tagger_provider = provider()
     with session_scope(seeded) as session:

@@ -9,11 +9,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from aggregator.clock import HELSINKI
-from aggregator.enrich import record_grant_call
 from aggregator.normalize.dedupe import Outcome
 from aggregator.normalize.item import normalize_item
 from aggregator.store.db import session_scope
-from aggregator.store.grants import GrantStore, fields_of
+from aggregator.store.grants import GrantStore, fields_of, record_grant_call
 from aggregator.store.models import ContentVersion, GrantCallRow, ItemGrantLink
 from aggregator.types import RawItem
 from tests.support.reference_store import store_stories
@@ -239,7 +238,7 @@ def _snapshot(engine: Engine) -> tuple[list[tuple[Any, ...]], list[tuple[int, in
 def test_one_batch_decides_exactly_like_one_sighting_after_another(
     engine: Engine, database_url: str
 ) -> None:
-    from aggregator.enrich import grant_fields, publication
+    from aggregator.grants.calls import grant_fields, publication
     from aggregator.normalize.item import normalize_item
     from aggregator.store.db import create_all, make_engine
     from aggregator.store.grants import CallSighting

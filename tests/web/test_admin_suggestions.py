@@ -10,11 +10,11 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from aggregator.curation import database_tagger, tag_stories
 from aggregator.store import audit
 from aggregator.store.db import session_scope
 from aggregator.store.learning import editor_examples, pending_suggestions, save_model
 from aggregator.store.models import TagSuggestion
+from aggregator.store.tagging import database_tagger, tag_stories
 from aggregator.store.tags import TagStore
 from aggregator.tagging.learned import LearnedModel, Thresholds
 from aggregator.tagging.morphology import Morphology

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from aggregator import curation
 from aggregator.runtime import Runtime
+from aggregator.store import tagging as curation
 from aggregator.store import versions
 from aggregator.store.db import session_scope
 from aggregator.store.models import AuditEntry, TagRow

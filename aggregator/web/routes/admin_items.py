@@ -3,7 +3,7 @@
 An admin's decision is a tag override (:meth:`~aggregator.store.tags.TagStore.set_override`)
 that every later re-tagging keeps; the story's tags are then stored again as its computed tags
 (the database rules on its text, the default tags of every source that carried it) merged with
-all its overrides (:func:`aggregator.curation.tag_story`),
+all its overrides (:func:`aggregator.store.tagging.tag_story`),
 so the reason "set by admin X at T" shows at once. "Reset" drops the override and lets the
 rules decide again. Every change is audited by the tag store.
 """

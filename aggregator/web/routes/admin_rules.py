@@ -4,7 +4,7 @@ Preview and save post the same form. A draft is checked by the tagging engine
 (:func:`aggregator.tagging.rules.check_rule`, the checks behind ``validate_rule``) and each of
 its messages is shown next to the field it is about. Saving writes the ``rule`` table (the tag
 store audits it) and tells every tagger to rebuild, so new stories get the rule at once;
-"apply to stored stories" re-tags the history (:func:`aggregator.curation.retag`), keeping
+"apply to stored stories" re-tags the history (:func:`aggregator.store.tagging.retag`), keeping
 every admin override.
 """
 
@@ -19,11 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from aggregator.curation import RulePreview
 from aggregator.display import source_display_names
 from aggregator.runtime import Runtime
 from aggregator.store import audit
 from aggregator.store.queries import ItemFilter, StoryView, find_items
+from aggregator.store.tagging import RulePreview
 from aggregator.store.tags import TagStore
 from aggregator.web.deps import (
     AdminDep,

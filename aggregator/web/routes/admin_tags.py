@@ -10,7 +10,7 @@ after shows on them again. A topic that an enabled rule still gives cannot be de
 page names the rules to disable first.
 
 Every change goes through :meth:`~aggregator.store.tags.TagStore.save_tag` (audited: who, when,
-before and after) and then :func:`~aggregator.curation.rules_changed`, so the tagger of every
+before and after) and then :func:`~aggregator.store.tagging.rules_changed`, so the tagger of every
 process (this app, the scheduler) is rebuilt over the new taxonomy.
 """
 
@@ -24,8 +24,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
-from aggregator import curation
 from aggregator.runtime import Runtime
+from aggregator.store import tagging as curation
 from aggregator.store.models import TagRow
 from aggregator.store.tag_usage import TagUsage, tag_usage
 from aggregator.store.tags import TagStore

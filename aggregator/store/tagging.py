@@ -1,4 +1,4 @@
-"""Curation: the tagging engine over the database, where admins keep taxonomy and rules.
+"""Tagging over the database, where admins keep the taxonomy, the rules and learned models.
 
 - :func:`seed_tagging` copies ``config/taxonomy.toml`` and ``config/rules.toml`` into the
   database on ``aggregator init``; what admins changed there stays.
@@ -8,7 +8,8 @@
   stored) on its text, plus the source-implied tags of EVERY source that carried it (a story
   first seen in the main list and then in "Uutisia viranomaisille" gets that list's audience),
   merged with the admins' overrides; the model's suggestions go to the review queue
-  (:mod:`aggregator.store.learning`).
+  (:mod:`aggregator.store.learning`). The pipeline tags a crawl's stories itself, as a pure step
+  (:func:`aggregator.tagging.assign.assess`), and stores them with the run.
 - :func:`retag` re-applies the current rules to stored stories, idempotently;
   :func:`preview_rule` says which stories a draft rule would add its tag to or remove it from.
 - :class:`TaggerProvider` hands long-running processes a tagger that is rebuilt when an admin
@@ -20,33 +21,34 @@ from __future__ import annotations
 import logging
 import threading
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from aggregator.clock import Clock, SystemClock
-from aggregator.normalize.dedupe import Outcome
-from aggregator.pipeline import Batched, Enricher, Enrichment
 from aggregator.store import versions
+from aggregator.store.db import session_scope
 from aggregator.store.learning import latest_model, replace_suggestions
 from aggregator.store.models import ItemRow, Sighting
 from aggregator.store.tags import TagStore
+from aggregator.tagging.assign import assess, with_rule
 from aggregator.tagging.loading import load_masked_phrases, read_source_defaults, rules_from_records
 from aggregator.tagging.match import Tagger, TextItem
 from aggregator.tagging.morphology import Morphology, create_morphology
 from aggregator.tagging.rules import Rule
 from aggregator.tagging.taxonomy import TagDefinition, Taxonomy, load_taxonomy
-from aggregator.types import Item, TagAssignment, TagKind, TagOrigin
+from aggregator.types import TagAssignment, TagKind
 
 log = logging.getLogger(__name__)
 
 RULES_VERSION = "rules"
 BATCH = 500
-TAGGED_OUTCOMES = frozenset({Outcome.NEW, Outcome.UPDATED, Outcome.ALSO_SEEN})
 
 
 # --- seeding and building ----------------------------------------------------------------------
@@ -113,31 +115,7 @@ def database_tagger(session: Session, config_dir: Path, morphology: Morphology) 
     )
 
 
-def with_rule(tagger: Tagger, draft: Rule) -> Tagger:
-    """``tagger`` with ``draft`` added, or replacing the rule of the same id."""
-    rules = [rule for rule in tagger.rules if rule.id != draft.id]
-    return Tagger(
-        tagger.taxonomy,
-        [*rules, draft],
-        tagger.morphology,
-        tagger.source_defaults,
-        masked_phrases=tagger.masked_phrases,
-        model=tagger.model,
-    )
-
-
 # --- tagging stored stories --------------------------------------------------------------------
-
-
-def source_assignments(tagger: Tagger, source_ids: Iterable[str]) -> list[TagAssignment]:
-    """The tags the given sources imply, each with "from source X" as its reason."""
-    found = []
-    for source_id in dict.fromkeys(source_ids):
-        for tag_id in tagger.source_defaults.get(source_id, ()):
-            kind = tagger.taxonomy.kind_of(tag_id)
-            if kind is not None:
-                found.append(TagAssignment(tag_id, kind, TagOrigin.SOURCE, source_id=source_id))
-    return found
 
 
 def assess_story(
@@ -155,10 +133,8 @@ def assess_story(
         url=row.url,
         list_name=list_name,
     )
-    tagging = tagger.assess(text)
-    by_text = [a for a in tagging.assignments if a.origin is not TagOrigin.SOURCE]
     sources = [source_id for source_id, _ in sightings] or [row.primary_source_id]
-    return by_text + source_assignments(tagger, sources), tagging.suggestions
+    return assess(tagger, text, sources)
 
 
 def computed_tags(
@@ -304,7 +280,7 @@ class TaggerProvider:
     """A tagger over the database rules, rebuilt when admins change them.
 
     One morphology (with its analysis cache) is shared by every rebuild; libvoikko is not
-    thread-safe, so tagging goes through :meth:`tag_story` under a lock.
+    thread-safe, so tagging goes through :meth:`tag_story` or :meth:`current` under a lock.
     """
 
     def __init__(
@@ -316,9 +292,6 @@ class TaggerProvider:
         self._tagger: Tagger | None = None
         self._version: int | None = None
         self.clock = clock or SystemClock()
-        # The pipeline hands a whole stored batch to ``enricher.many``; called as a plain
-        # enricher it tags one story.
-        self.enricher: Enricher = Batched(self._enrich_one, self.enrich_many)
 
     @property
     def morphology(self) -> Morphology:
@@ -338,20 +311,14 @@ class TaggerProvider:
         with self._lock:
             return tag_story(session, self.tagger(session), item_id, now)
 
-    def _enrich_one(
-        self, session: Session, item_id: int, item: Item, outcome: Outcome, now: datetime
-    ) -> None:
-        """Pipeline hook: tag new and edited stories, and stories a new source also carries."""
-        del item
-        if outcome in TAGGED_OUTCOMES:
-            self.tag_story(session, item_id, now)
-
-    def enrich_many(self, session: Session, stories: Sequence[Enrichment], now: datetime) -> None:
-        """The same for a whole stored batch at once (a few queries for all of them)."""
-        ids = [story.item_id for story in stories if story.outcome in TAGGED_OUTCOMES]
-        if ids:
-            with self._lock:
-                tag_stories(session, self.tagger(session), ids, now)
+    @contextmanager
+    def current(self, engine: Engine) -> Iterator[Tagger]:
+        """The current tagger, held under the lock while the caller tags (libvoikko is not
+        thread-safe); the pipeline passes it to its pure tagging step."""
+        with self._lock:
+            with session_scope(engine) as session:
+                tagger = self.tagger(session)
+            yield tagger
 
 
 def rules_changed(session: Session, now: datetime) -> None:

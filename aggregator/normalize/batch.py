@@ -1,0 +1,208 @@
+"""Decide a whole crawl against the stories the store knows, in memory, with no database.
+
+The store loads the :class:`Known` stories (every stored story sharing a key with an item of the
+crawl, with all its keys, its text and the sources that carry it, and the crawl's existing
+sightings); :class:`BatchPlan` then runs :func:`~aggregator.normalize.dedupe.decide` for each
+item in order and keeps its view current, so the result is exactly what deciding and storing
+the items one by one gives: a story listed twice in one crawl (by another list of the same site)
+is recognised, a story new in this crawl ranks after every stored one (as its id will), keys a
+sighting adds are seen by the items after it. The plan says what to write; the store writes it
+(:func:`aggregator.store.batch.write_plan`), giving the new stories their ids.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from aggregator.normalize.dedupe import Decision, Outcome, StoredStory, decide
+from aggregator.types import Item
+
+# Stories new in a crawl get ids from here until they are stored: above every real id, in the
+# order they were seen, so they sort where their real ids will.
+PENDING_IDS = 1 << 62
+TAGGED_OUTCOMES = frozenset({Outcome.NEW, Outcome.UPDATED, Outcome.ALSO_SEEN})
+CALL_OUTCOMES = frozenset({Outcome.NEW, Outcome.UPDATED})
+
+
+@dataclass(frozen=True, slots=True)
+class StoryText:
+    """The text a story is tagged on, as stored (or as this crawl leaves it)."""
+
+    title: str
+    summary: str
+    body_text: str
+    language: str
+    source_id: str  # the primary source
+    url: str = ""
+    list_name: str = ""  # of the list it was first seen in
+
+
+@dataclass(frozen=True, slots=True)
+class KnownStory:
+    """A stored story as the store loaded it: what deciding, editing and tagging need."""
+
+    story: StoredStory
+    text: StoryText
+    current: Mapping[str, Any]  # the columns an edit reads: kind, first_seen_at, grant, edits
+    sources: tuple[str, ...]  # every source that carries it, in the order they first did
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knows that a crawl can meet."""
+
+    stories: Mapping[int, KnownStory] = field(default_factory=dict)
+    sightings: Mapping[tuple[str, str], int] = field(default_factory=dict)  # -> sighting id
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One item of the crawl: its story's id (pending for a new story), the decision, and
+    whether its (source, URL) sighting is new."""
+
+    item: Item
+    item_id: int
+    decision: Decision
+    new_sighting: bool
+
+
+class BatchPlan:
+    """The decisions for a crawl's items, made in order against :class:`Known`."""
+
+    def __init__(self, known: Known) -> None:
+        self._stories: dict[int, StoredStory] = {}
+        self._by_key: dict[str, set[int]] = defaultdict(set)
+        self.texts: dict[int, StoryText] = {}
+        self.current: dict[int, Mapping[str, Any]] = {}
+        self.sources: dict[int, list[str]] = {}
+        for item_id, stored in known.stories.items():
+            self._remember(stored.story)
+            self.texts[item_id] = stored.text
+            self.current[item_id] = stored.current
+            self.sources[item_id] = list(stored.sources)
+        self._sightings: dict[tuple[str, str], int | None] = dict(known.sightings)
+        self.new_stories: list[Item] = []  # in pending-id order
+        self.edits: list[tuple[int, Item]] = []  # in order, stored or pending ids
+        self.new_keys: list[tuple[int, str]] = []
+        self.new_sightings: list[tuple[int, Item]] = []
+        self.touched_sightings: list[int] = []
+        self.planned: list[Planned] = []
+
+    def _remember(self, story: StoredStory) -> None:
+        self._stories[story.item_id] = story
+        for key in story.keys:
+            self._by_key[key].add(story.item_id)
+
+    def candidates(self, keys: Sequence[str]) -> list[StoredStory]:
+        """Stories (stored or new in this crawl) sharing any of ``keys``, with all their keys."""
+        ids = {item_id for key in keys for item_id in self._by_key.get(key, ())}
+        return [self._stories[item_id] for item_id in sorted(ids)]
+
+    def add(self, item: Item) -> Decision:
+        """Decide what ``item`` is, against the stories known and added so far."""
+        decision = decide(
+            keys=item.story_keys,
+            language=item.language,
+            published=item.published,
+            content=item.content_hash,
+            source_id=item.source_id,
+            candidates=self.candidates(item.story_keys),
+        )
+        if decision.outcome is Outcome.NEW:
+            item_id = self._new_story(item)
+        else:
+            assert decision.item_id is not None
+            item_id = decision.item_id
+            if decision.outcome is Outcome.UPDATED:
+                self._edit(item_id, item)
+        self._add_keys(item_id, item.story_keys)
+        new_sighting = self._sighting(item_id, item)
+        self.planned.append(Planned(item, item_id, decision, new_sighting))
+        return decision
+
+    def _new_story(self, item: Item) -> int:
+        item_id = PENDING_IDS + len(self.new_stories)
+        self.new_stories.append(item)
+        self.texts[item_id] = _text_of(item)
+        self.sources[item_id] = []
+        self._remember(
+            StoredStory(
+                item_id=item_id,
+                keys=frozenset(),
+                language=item.language,
+                published=item.published,
+                content_hash=item.content_hash,
+                primary_source_id=item.source_id,
+                primary_url_key=item.story_keys[0],
+            )
+        )
+        return item_id
+
+    def _edit(self, item_id: int, item: Item) -> None:
+        self.edits.append((item_id, item))
+        text = self.texts[item_id]
+        self.texts[item_id] = replace(
+            text, title=item.title, summary=item.summary, body_text=item.body_text
+        )
+        story = self._stories[item_id]
+        published = item.published if item.published is not None else story.published
+        self._stories[item_id] = replace(story, published=published, content_hash=item.content_hash)
+
+    def _add_keys(self, item_id: int, keys: Sequence[str]) -> None:
+        story = self._stories[item_id]
+        missing = [key for key in dict.fromkeys(keys) if key not in story.keys]
+        if not missing:
+            return
+        self._stories[item_id] = replace(story, keys=story.keys | frozenset(missing))
+        for key in missing:
+            self._by_key[key].add(item_id)
+            self.new_keys.append((item_id, key))
+
+    def _sighting(self, item_id: int, item: Item) -> bool:
+        """Touch the (source, URL) sighting; True when there was none."""
+        pair = (item.source_id, item.story_keys[0])
+        if pair in self._sightings:
+            sighting_id = self._sightings[pair]
+            if sighting_id is not None:
+                self.touched_sightings.append(sighting_id)
+            return False
+        self._sightings[pair] = None
+        self.new_sightings.append((item_id, item))
+        if not self.sources[item_id]:  # its first sighting: the list it was first seen in
+            self.texts[item_id] = replace(self.texts[item_id], list_name=item.list_name)
+        self.sources[item_id].append(item.source_id)
+        return True
+
+    # --- what the later stages take --------------------------------------------------------
+
+    def changed(self) -> list[Planned]:
+        """Items whose story is new, edited, or newly carried by a source, in order."""
+        return [
+            p for p in self.planned if p.decision.outcome is not Outcome.UNCHANGED or p.new_sighting
+        ]
+
+    def to_tag(self) -> list[int]:
+        """Stories to (re)tag: new, edited, or carried by one more source; each once."""
+        return list(
+            dict.fromkeys(
+                p.item_id for p in self.changed() if p.decision.outcome in TAGGED_OUTCOMES
+            )
+        )
+
+    def to_extract(self) -> list[Planned]:
+        """Items whose own text may announce a grant call: new stories and edits."""
+        return [p for p in self.changed() if p.decision.outcome in CALL_OUTCOMES]
+
+    def sources_of(self, item_id: int) -> list[str]:
+        """Every source carrying the story once this crawl is stored (the primary first when
+        nothing else is known)."""
+        return self.sources.get(item_id) or [self.texts[item_id].source_id]
+
+
+def _text_of(item: Item) -> StoryText:
+    return StoryText(
+        item.title, item.summary, item.body_text, item.language, item.source_id, item.canonical_url
+    )
