@@ -170,6 +170,8 @@ def crawl_source(
                         crawl.pages_not_modified += 1
                         break
                     result = parser.parse_list(source, page)
+                except SQLAlchemyError:
+                    raise  # the database (stored validators), not the page: the run fails
                 except Exception as error:
                     if len(seen) == 1:
                         raise
@@ -184,6 +186,8 @@ def crawl_source(
                 queue.extend(u for u in result.next_pages if u not in seen)
         except AggregatorError as error:
             crawl.failed_urls.append(error)
+        except SQLAlchemyError:
+            raise
         except Exception as error:  # the first page of this list, spoiled by a library or a bug
             crawl.failed_urls.append(UnexpectedError(start_url, error))
     return crawl
