@@ -16,9 +16,9 @@ import click
 
 from aggregator.cli.support import runtime_of
 from aggregator.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from aggregator.publish.feedbuild import FeedBuilder, read_snapshot
 from aggregator.publish.opml import FeedFormat, standard_specs
 from aggregator.runtime import Runtime
-from aggregator.web.feedcache import FeedBuilder, VersionWatch
 
 
 @click.group("feed")
@@ -50,7 +50,7 @@ def export(ctx: click.Context, directory: Path, language: str, base_url: str | N
 def export_feeds(runtime: Runtime, directory: Path, *, language: str, base_url: str) -> list[Path]:
     """Render and write the feeds of one language; returns the files written."""
     builder = FeedBuilder(runtime.engine, base_url, runtime.sources)
-    snapshot = VersionWatch(runtime.engine, runtime.clock).read()
+    snapshot = read_snapshot(runtime.engine, runtime.clock)
     catalogue = builder.catalogue()
     written = []
     for spec in standard_specs(catalogue, language):

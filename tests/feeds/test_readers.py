@@ -30,6 +30,7 @@ import uvicorn
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import FixedClock
+from aggregator.publish.feedbuild import FeedBuilder
 from aggregator.publish.feeds import clean_text, feed_scope, publisher, story_guid, to_uri
 from aggregator.publish.opml import Catalogue, FeedFormat, FeedKind, FeedSpec, describe
 from aggregator.runtime import Runtime
@@ -39,7 +40,7 @@ from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow
 from aggregator.store.queries import StoryView, find_items
 from aggregator.web.app import create_app
-from aggregator.web.feedcache import FeedBuilder, FeedService
+from aggregator.web.feedcache import FeedService
 from tests.feeds.stories import NOW, seed
 
 pytestmark = pytest.mark.slow
