@@ -107,3 +107,38 @@ class SourceLike(Protocol):
 
     @property
     def list_name(self) -> str: ...
+
+
+# Funders are stored under their Finnish names (aggregator.grants.parties.FUNDERS); a Swedish or
+# English page shows the organisation's own name in that language.
+FUNDER_NAMES: dict[str, dict[str, str]] = {
+    "sisäministeriö": {"sv": "inrikesministeriet", "en": "Ministry of the Interior"},
+    "työ- ja elinkeinoministeriö": {
+        "sv": "arbets- och näringsministeriet",
+        "en": "Ministry of Economic Affairs and Employment",
+    },
+    "opetus- ja kulttuuriministeriö": {
+        "sv": "undervisnings- och kulturministeriet",
+        "en": "Ministry of Education and Culture",
+    },
+    "keha-keskus": {"sv": "KEHA-centret", "en": "KEHA Centre"},
+    "elinvoimakeskus": {"sv": "livskraftscentralen", "en": "Vitality Centre"},
+    "ely-keskus": {"sv": "NTM-centralen", "en": "ELY Centre"},
+}
+
+
+def funder_name(funder: str | None, language: str = "fi") -> str:
+    """A funder's name in ``language`` (a funder we have no name for stays as stored)."""
+    if not funder:
+        return ""
+    names = FUNDER_NAMES.get(funder.casefold(), {})
+    return names.get(language, funder)
+
+
+def programme_label(programme: str | None, language: str = "fi") -> str:
+    """AMIF, ISF, BMVI and ESR+ are names in every language; a state grant is translated."""
+    from aggregator.i18n import gettext
+
+    if programme == "state grant":
+        return gettext(language, "state grant")
+    return programme or ""

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from icalendar import Alarm, Calendar, Event
 
 from aggregator.clock import HELSINKI, helsinki_date
+from aggregator.display import funder_name, programme_label
 from aggregator.i18n import gettext
 from aggregator.store.queries import GrantView
 
@@ -44,9 +45,12 @@ def _amount(value: float | None, language: str) -> str:
 def _description(call: GrantView, language: str, item_url: str) -> str:
     lines = [call.title]
     if call.funder:
-        lines.append(gettext(language, "Funder: %(funder)s", funder=call.funder))
+        lines.append(
+            gettext(language, "Funder: %(funder)s", funder=funder_name(call.funder, language))
+        )
     if call.programme:
-        lines.append(gettext(language, "Programme: %(programme)s", programme=call.programme))
+        programme = programme_label(call.programme, language)
+        lines.append(gettext(language, "Programme: %(programme)s", programme=programme))
     if amount := _amount(call.amount_eur, language):
         lines.append(amount)
     if call.eligible:

@@ -193,3 +193,21 @@ def test_public_pages_answer_head_for_monitors(
     response = client.head(path)
     assert response.status_code == 200 and response.content == b""
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_funders_and_programmes_are_named_in_the_readers_language(
+    client: TestClient, seeded: Seeded
+) -> None:
+    from aggregator.display import funder_name, programme_label
+
+    swedish = client.get("/grants?lang=sv").text
+    assert "inrikesministeriet" in swedish and "Sisäministeriö" not in swedish
+    english = client.get("/grants?lang=en").text
+    assert "Ministry of the Interior" in english
+    assert "Sisäministeriö" in client.get("/grants?lang=fi").text
+    assert programme_label("state grant", "fi") == "valtionavustus"
+    assert programme_label("state grant", "sv") == "statsunderstöd"
+    assert programme_label("state grant", "en") == "state grant"
+    assert programme_label("AMIF", "sv") == "AMIF"
+    assert funder_name("työ- ja elinkeinoministeriö", "sv") == "arbets- och näringsministeriet"
+    assert funder_name("Tuntematon säätiö", "sv") == "Tuntematon säätiö"
