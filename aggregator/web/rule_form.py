@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from aggregator.i18n import gettext
 from aggregator.tagging.rules import FIELDS
 
 TERM_FIELDS = ("any", "all", "none")
@@ -126,3 +127,69 @@ def _guess_field(message: str) -> str:
     if "vetoed" in message:
         return "none"
     return ""
+
+
+# The tagging engine checks rules in English (its messages also go to logs and the CLI); the
+# workbench shows them in the admin's language. Each pattern names its parts, which the
+# translation places; a message no pattern knows is shown as the engine wrote it.
+_RULE_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message)
+    for pattern, message in (
+        (r"^'(?P<field>\w+)' is missing or empty$", "%(field)s is missing or empty"),
+        (
+            r"^'(?P<field>\w+)' is empty: list at least one term or leave the key out$",
+            "%(field)s is empty: list at least one term or leave the field empty",
+        ),
+        (
+            r"^a rule needs at least one term in 'any' or 'all'$",
+            "A rule needs at least one term in “any” or “all”.",
+        ),
+        (
+            r"^term '(?P<term>.*)' is both required and vetoed \('none'\)$",
+            "The term “%(term)s” is both required and vetoed (“none”).",
+        ),
+        (
+            r"^id '(?P<id>.*)' must be a lower-case slug \(a-z, 0-9, \. _ -\)$",
+            "The id “%(id)s” may only have lower-case letters a–z, digits and . _ -",
+        ),
+        (
+            r"^id '(?P<id>.*)' is already used by another rule$",
+            "The id “%(id)s” is already used by another rule.",
+        ),
+        (r"^unknown tag id '(?P<id>.*)'; known: .*$", "Unknown tag “%(id)s”."),
+        (
+            r"^'fields' is empty: list title, summary and/or body$",
+            "Choose at least one field: title, summary or body.",
+        ),
+        (
+            r"^'(?P<field>\w+)' term '(?P<term>.*)': is longer than (?P<limit>\d+) characters$",
+            "The term “%(term)s” is longer than %(limit)s characters.",
+        ),
+        (
+            r"^'(?P<field>\w+)' term '(?P<term>.*)': has more than (?P<limit>\d+) words$",
+            "The term “%(term)s” has more than %(limit)s words.",
+        ),
+        (r"^term '(?P<term>.*)' is listed twice$", "The term “%(term)s” is listed twice."),
+        (
+            r"^'(?P<field>\w+)' term '(?P<term>.*)': looks like a regular expression or "
+            r"wildcard.*$",
+            "The term “%(term)s” looks like a regular expression or a wildcard: write the "
+            "base form (e.g. “kunta”); inflections and compounds match automatically.",
+        ),
+        (
+            r"^term '(?P<term>.*)': '(?P<word>.*)' is not a word the .* analysers know and "
+            r"not an acronym, so only that exact form will match$",
+            "The term “%(term)s”: the analysers do not know the word “%(word)s” and it is "
+            "not an acronym, so only that exact form will match.",
+        ),
+    )
+)
+
+
+def rule_message(message: str, language: str) -> str:
+    """An error or warning of the rule check in ``language`` (see :data:`_RULE_MESSAGES`)."""
+    for pattern, msgid in _RULE_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            return gettext(language, msgid, **match.groupdict())
+    return message

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from html import unescape
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
@@ -54,9 +55,9 @@ def test_errors_of_the_tagging_engine_are_shown_next_to_their_fields(
     assert response.status_code == 422
     page = response.text
     id_errors = page[page.index('id="id-error"') :]
-    assert "must be a lower-case slug" in id_errors[: id_errors.index("</div>")]
+    assert "may only have lower-case letters" in id_errors[: id_errors.index("</div>")]
     tag_errors = page[page.index('id="tag-error"') :]
-    assert "unknown tag id" in tag_errors[: tag_errors.index("</div>")]
+    assert "Unknown tag" in tag_errors[: tag_errors.index("</div>")]
     any_errors = page[page.index('id="any-error"') :]
     assert "looks like a regular expression" in any_errors[: any_errors.index("</div>")]
     assert 'aria-describedby="any-hint any-error" aria-invalid="true"' in page
@@ -65,6 +66,32 @@ def test_errors_of_the_tagging_engine_are_shown_next_to_their_fields(
     assert save.status_code == 422
     with session_scope(engine) as session:
         assert len(TagStore(session).rules()) == 5
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fi", ["saa olla vain pieniä kirjaimia", "Tuntematon tunniste", "perusmuoto"]),
+        ("sv", ["får bara innehålla små bokstäver", "Okänd tagg", "grundformen"]),
+    ],
+)
+def test_rule_errors_are_in_the_admins_language(
+    admin_client: TestClient, seeded: Seeded, language: str, expected: list[str]
+) -> None:
+    bad = {**DRAFT, "id": "Bad Id!", "tag": "no-such-tag", "any": "kunta*"}
+    page = post(admin_client, f"/admin/rules/preview?lang={language}", bad).text
+    assert all(text in page for text in expected), page[-3000:]
+    assert "must be a lower-case slug" not in page and "looks like a regular" not in page
+
+
+def test_every_rule_message_is_translated() -> None:
+    from aggregator.web.rule_form import _RULE_MESSAGES
+    from tests.web.test_i18n import catalogue
+
+    for language in ("fi", "sv"):
+        known = catalogue(language)
+        missing = [message for _p, message in _RULE_MESSAGES if message not in known]
+        assert missing == [], (language, missing)
 
 
 def test_a_new_rule_may_not_take_an_existing_id(admin_client: TestClient, seeded: Seeded) -> None:

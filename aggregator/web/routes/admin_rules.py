@@ -33,7 +33,7 @@ from aggregator.web.deps import (
     SessionDep,
     render_page,
 )
-from aggregator.web.rule_form import RuleForm, errors_by_field, parse_rule_form
+from aggregator.web.rule_form import RuleForm, errors_by_field, parse_rule_form, rule_message
 from aggregator.web.tagging_service import TaggingService
 from aggregator.web.views import tag_options
 
@@ -84,8 +84,11 @@ def _workbench(
         status_code=status_code,
         form=draft.form,
         is_new=draft.is_new,
-        errors=draft.errors,
-        warnings=draft.warnings,
+        errors={
+            name: [rule_message(m, language) for m in messages]
+            for name, messages in draft.errors.items()
+        },
+        warnings=[rule_message(m, language) for m in draft.warnings],
         tags=tag_options(TagStore(session).taxonomy(), language),
         sources=list(source_display_names(runtime.configured_sources).items()),
         **extra,
