@@ -113,3 +113,14 @@ def test_unknown_tag_or_action_is_refused(admin_client: TestClient, seeded: Seed
     assert change(admin_client, item, action="add", tag="no-such-tag").status_code == 422
     assert change(admin_client, item, action="delete", tag="funding").status_code == 422
     assert change(admin_client, 99999, action="add", tag="funding").status_code == 404
+
+
+def test_an_editors_note_is_shown_to_admins_and_never_on_the_public_page(
+    admin_client: TestClient, client: TestClient, seeded: Seeded
+) -> None:
+    item = seeded.items["conference"]
+    change(admin_client, item, action="add", tag="funding", note="Sisäinen huomautus 42")
+    assert "Sisäinen huomautus 42" in admin_client.get(f"/admin/items/{item}").text
+    public = client.get(f"/items/{item}").text
+    assert "Sisäinen huomautus 42" not in public
+    assert "Rahoitus" in public or "funding" in public  # the tag itself is public
