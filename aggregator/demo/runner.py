@@ -93,7 +93,7 @@ def _fresh_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-_MAIL_LINK = re.compile(r"https?://\S+/(?:confirm|manage|unsubscribe|u)/\S+")
+_MAIL_LINK = re.compile(r"https?://\S+/(?:confirm|manage|preferences|unsubscribe|u)/\S+")
 _mail_count = 0
 _mail_lock = threading.Lock()
 
