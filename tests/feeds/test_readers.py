@@ -212,6 +212,7 @@ def test_newsboat_subscribed_through_the_opml_shows_every_feed_whole(
             rows = shown.get(url, [])
             assert_same_stories(live, spec, fmt, rows, f"newsboat, OPML feed {url}")
             counts.append(len(rows))
+            print(f"newsboat: {url.removeprefix(live.base)} shows {len(rows)} items")
     assert sum(counts) > 2 * len(live.expected(FeedSpec(FeedKind.ALL)))  # stories overlap
 
 
