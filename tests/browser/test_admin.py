@@ -80,7 +80,7 @@ def test_rule_preview_and_save(admin_tab: Tab, live_server: LiveServer) -> None:
     page.get_by_label("Jokin näistä termeistä").fill("valtionavustus\nlaskennallinen korvaus*")
     page.get_by_role("button", name="Esikatsele").click()
     any_error = page.locator("#any-error")
-    assert "looks like a regular expression" in any_error.inner_text()
+    assert "näyttää säännölliseltä lausekkeelta" in any_error.inner_text()  # in Finnish
     admin_tab.check("admin-rule-error")
     page.get_by_label("Jokin näistä termeistä").fill("valtionavustus\nlaskennallinen korvaus")
     page.get_by_role("button", name="Esikatsele").click()
