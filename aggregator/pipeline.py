@@ -317,12 +317,17 @@ def decide_all(items: Sequence[Item], known: Known, counts: StoreCounts) -> Batc
     return plan
 
 
-def grant_calls(plan: BatchPlan) -> list[CallSighting]:
-    """The calls that new and edited stories announce, each linked to its story."""
+def grant_calls(plan: BatchPlan, failed: list[PageFailure]) -> list[CallSighting]:
+    """The calls that new and edited stories announce, each linked to its story. A story whose
+    extraction fails is stored without a call, and the failure is told by its URL."""
     calls = []
     for planned in plan.to_extract():
         item = planned.item
-        fields = grant_fields(item)
+        try:
+            fields = grant_fields(item)
+        except Exception as error:
+            failed.append(PageFailure.of(item.url, "item", error))
+            continue
         if fields.is_call:
             calls.append(
                 CallSighting(
@@ -345,27 +350,35 @@ class Tagged:
     suggestions: dict[int, list[TagAssignment]] | None = None  # None: no model to suggest
 
 
-def tag_stories(plan: BatchPlan, tagger: Tagger) -> Tagged:
+def tag_stories(plan: BatchPlan, tagger: Tagger, failed: list[PageFailure]) -> Tagged:
     """Tags of every story the crawl made new, edited or carried by one more source: the rules
     (and the learned model) on its text as it will be stored, with the list it was first seen
-    in, and the defaults of every source carrying it."""
+    in, and the defaults of every source carrying it. A story whose tagging fails keeps the
+    tags it had (none when new), and the failure is told by its URL."""
     tagged = Tagged(suggestions={} if tagger.model is not None else None)
     for item_id in plan.to_tag():
-        text = plan.texts[item_id]
-        readable = TextItem(
-            text.title,
-            text.summary,
-            text.body_text,
-            text.language,
-            text.source_id,
-            url=text.url,
-            list_name=text.list_name,
-        )
-        tags, suggested = assess(tagger, readable, plan.sources_of(item_id))
-        tagged.tags[item_id] = tags
-        if tagged.suggestions is not None:
-            tagged.suggestions[item_id] = suggested
+        try:
+            _tag_story(plan, tagger, item_id, tagged)
+        except Exception as error:
+            failed.append(PageFailure.of(plan.texts[item_id].url, "item", error))
     return tagged
+
+
+def _tag_story(plan: BatchPlan, tagger: Tagger, item_id: int, tagged: Tagged) -> None:
+    text = plan.texts[item_id]
+    readable = TextItem(
+        text.title,
+        text.summary,
+        text.body_text,
+        text.language,
+        text.source_id,
+        url=text.url,
+        list_name=text.list_name,
+    )
+    tags, suggested = assess(tagger, readable, plan.sources_of(item_id))
+    tagged.tags[item_id] = tags
+    if tagged.suggestions is not None:
+        tagged.suggestions[item_id] = suggested
 
 
 @contextmanager
@@ -506,9 +519,9 @@ def _store_run(
     with services.write_lock:  # the candidates stay what the store loaded until the write
         now = services.clock.now()
         plan = decide_all(normalised, ingest.known_stories(services.engine, normalised), counts)
-        calls = grant_calls(plan)
+        calls = grant_calls(plan, counts.failed)
         with _tagger(services) as tagger:
-            tagged = tag_stories(plan, tagger) if tagger is not None else Tagged()
+            tagged = Tagged() if tagger is None else tag_stories(plan, tagger, counts.failed)
         report = _report(source, crawl, counts, started, services.clock.now())
         interval = _interval(source)
         return ingest.write_run(

@@ -8,13 +8,17 @@ and read by the real fetcher and pipeline into the test database.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from aggregator import pipeline
 from aggregator.clock import FixedClock
 from aggregator.demo.mirror import MirrorServer, Route
 from aggregator.fetch import Fetcher
@@ -280,3 +284,61 @@ def test_a_later_list_page_that_keeps_failing_waits_for_its_retry(tmp_path: Path
     assert fetched == [first]
     assert len(crawl.items) == 2 and crawl.page_failures == []
     assert any("waits for its retry" in w for w in crawl.warnings)
+
+
+class _OneTagger:
+    """A tagger source whose tagger only needs to say it has no model (``assess`` is patched)."""
+
+    class _Tagger:
+        model = None
+
+    @contextmanager
+    def current(self, engine: Engine) -> Iterator[Any]:
+        yield self._Tagger()
+
+
+@pytest.mark.parametrize("step", ["grant_fields", "assess"])
+def test_an_exception_while_tagging_or_extracting_one_story_costs_only_that_story(
+    crawler: Crawler, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """The pure steps after deciding (grant extraction, tagging) fail per story too: the story
+    is stored (untagged, without a call), the others are tagged, and the run says which."""
+    real = getattr(pipeline, step)
+    tagged: list[str] = []
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        text = args[1] if step == "assess" else args[0]
+        if text.url.endswith("/a/2"):
+            raise KeyError("a bug in one story's step")
+        if step == "assess":
+            tagged.append(text.url)
+            return [], []
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, step, flaky)
+    with MirrorServer(crawler.root, clock=crawler.clock, extra_routes={HOST: ROUTES}) as m:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, mirror_url=m.url, host_delay=0.0, retries=0, obey_robots=False
+        )
+        with Fetcher(settings, clock=crawler.clock) as fetcher:
+            services = Services(crawler.engine, fetcher, crawler.clock, tagger=_OneTagger())
+            report = run_source(crawler.source, services)
+
+    assert crawler.stored_urls() == {f"https://{HOST}/a/{n}" for n in (1, 2, 3)}
+    assert report.status is RunStatus.PARTIAL
+    assert f"https://{HOST}/a/2" in report.error_message
+    assert "KeyError" in report.error_message
+    if step == "assess":
+        assert sorted(tagged) == [f"https://{HOST}/a/1", f"https://{HOST}/a/3"]
+
+
+ROUTES = [
+    Route(
+        "/feed.xml",
+        body=feed("/a/1", "/a/2", "/a/3"),
+        content_type="application/rss+xml",
+    ),
+    article("/a/1"),
+    article("/a/2"),
+    article("/a/3"),
+]
