@@ -30,10 +30,9 @@ from aggregator.schedule.jobs import (
     source_job_id,
     timetable,
 )
-from aggregator.schedule.state import FAILED, OK, JobResult, JobStateStore
 from aggregator.sources.registry import SourceConfig
-from aggregator.store.db import session_scope
-from aggregator.store.sources import SourceStore
+from aggregator.store.jobs import FAILED, OK, JobResult, JobStateStore, change_jobs
+from aggregator.store.sources import read_health
 
 log = logging.getLogger(__name__)
 
@@ -159,14 +158,12 @@ class JobRuns:
         return None
 
     def health(self, source_id: str) -> Health:
-        with session_scope(self.runtime.engine) as session:
-            return SourceStore(session).health(source_id)
+        return read_health(self.runtime.engine, source_id)
 
     def state(self, action: Callable[[JobStateStore], T]) -> T | None:
         """Write job states; a database error is logged, never allowed to stop the job."""
         try:
-            with session_scope(self.runtime.engine) as session:
-                return action(JobStateStore(session))
+            return change_jobs(self.runtime.engine, action)
         except SQLAlchemyError as error:
             log.warning("could not save a job state: %s", error)
             return None

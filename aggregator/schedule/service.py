@@ -59,9 +59,9 @@ from aggregator.schedule.jobs import (
     source_job_id,
     timetable,
 )
-from aggregator.schedule.lease import Lease
 from aggregator.schedule.runs import DigestRunner, JobRuns, SourceRunner
 from aggregator.sources.registry import SourceConfig
+from aggregator.store.lease import Lease
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select
 
 from aggregator.health import Health, RunReport
+from aggregator.store.db import session_scope
 from aggregator.store.models import HttpValidator, SourceRun, SourceState, UrlFailure
 
 _HEALTH_FIELDS = tuple(f.name for f in fields(Health))
@@ -208,3 +210,15 @@ class SourceStore:
 
 
 WEEK = timedelta(days=7)
+
+
+def read_health(engine: Engine, source_id: str) -> Health:
+    """The source's health as stored (a fresh one for a source never run)."""
+    with session_scope(engine) as session:
+        return SourceStore(session).health(source_id)
+
+
+def read_states(engine: Engine) -> dict[str, SourceState]:
+    """Every stored source state (admins' switches and edits, health), by source id."""
+    with session_scope(engine) as session:
+        return SourceStore(session).all_states()

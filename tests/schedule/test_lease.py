@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import FixedClock
-from aggregator.schedule.lease import Lease
 from aggregator.store.db import make_engine
+from aggregator.store.lease import Lease
 
 TTL = timedelta(seconds=30)
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

@@ -23,8 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from aggregator.demo.mirror import MirrorServer
-from aggregator.schedule.lease import Lease, LeaseHolder
 from aggregator.store.db import session_scope
+from aggregator.store.lease import Lease, LeaseHolder
 from aggregator.store.models import ItemRow, JobState, SourceRun
 from tests.schedule.conftest import (
     FEED_ITEMS,

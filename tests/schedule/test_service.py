@@ -24,11 +24,12 @@ from aggregator.errors import SchedulerLocked, StoreError
 from aggregator.health import RunReport, RunStatus
 from aggregator.runtime import Runtime
 from aggregator.schedule.jobs import next_wall_clock_run
-from aggregator.schedule.lease import Lease
 from aggregator.schedule.service import ServiceScheduler, build_scheduler
-from aggregator.schedule.state import JobStateStore, job_states
+from aggregator.schedule.state import job_states
 from aggregator.sources.registry import SourceConfig
 from aggregator.store.db import session_scope
+from aggregator.store.jobs import JobStateStore
+from aggregator.store.lease import Lease
 from aggregator.store.models import ItemRow, JobState, SchedulerLease, SourceRun
 from aggregator.store.sources import SourceStore
 from tests.schedule.conftest import (

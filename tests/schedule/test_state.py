@@ -14,9 +14,10 @@ from aggregator.cli import main
 from aggregator.clock import FixedClock
 from aggregator.display import format_datetime
 from aggregator.health import Health
-from aggregator.schedule.lease import Lease
-from aggregator.schedule.state import JobResult, JobStateStore, job_states
+from aggregator.schedule.state import job_states
 from aggregator.store.db import session_scope
+from aggregator.store.jobs import JobResult, JobStateStore
+from aggregator.store.lease import Lease
 from aggregator.store.sources import SourceStore
 from tests.schedule.conftest import SOURCE_ID, write_config
 
