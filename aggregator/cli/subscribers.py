@@ -14,8 +14,8 @@ from aggregator.cli.support import FREQUENCY, runtime_of
 from aggregator.display import format_datetime, table
 from aggregator.publish.forms import SubmittedForm, check_subscription
 from aggregator.publish.subscriptions import Subscriptions
-from aggregator.store.db import session_scope
-from aggregator.store.subscribers import SubscriberStatus, SubscriberStore, SubscriberView
+from aggregator.store import mailing
+from aggregator.store.subscribers import SubscriberStatus, SubscriberView
 
 
 @click.group()
@@ -63,8 +63,7 @@ def subscribers_add(
 def subscribers_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
     """Subscribers with their status and preferences."""
     chosen = SubscriberStatus(status) if status else None
-    with session_scope(runtime_of(ctx).engine) as session:
-        rows = SubscriberStore(session).listing(chosen)
+    rows = mailing.subscribers(runtime_of(ctx).engine, chosen)
     if as_json:
         for subscriber in rows:
             click.echo(json.dumps(_subscriber_json(subscriber), ensure_ascii=False))
@@ -105,11 +104,10 @@ def _subscriber_row(s: SubscriberView) -> list[object]:
 @click.pass_context
 def subscribers_remove(ctx: click.Context, email: str) -> None:
     """Erase EMAIL and everything stored about it (deliveries, events)."""
-    with session_scope(runtime_of(ctx).engine) as session:
-        store = SubscriberStore(session)
-        subscriber = store.by_email(email)
-        if subscriber is not None:
-            store.delete(subscriber.id)
+    engine = runtime_of(ctx).engine
+    subscriber = mailing.subscriber_by_email(engine, email)
+    if subscriber is not None:
+        mailing.delete(engine, subscriber.id)
     if subscriber is None:
         click.echo(f"error: no subscriber {email}", err=True)
         ctx.exit(1)

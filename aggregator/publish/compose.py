@@ -30,10 +30,9 @@ from aggregator.publish.digest import (
 from aggregator.publish.message import Sender
 from aggregator.publish.tokens import LinkBuilder, LinkSigner
 from aggregator.settings import Settings
-from aggregator.store.db import session_scope
-from aggregator.store.deliveries import DeliveryLog, stories_first_seen
-from aggregator.store.subscribers import SubscriberStore, SubscriberView
-from aggregator.store.tags import TagStore
+from aggregator.store import mailing
+from aggregator.store.models import TagRow
+from aggregator.store.subscribers import SubscriberView
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +59,10 @@ class DigestComposer:
 
     def materials(self, subscribers: Sequence[SubscriberView]) -> Materials:
         now = self.clock.now()
-        with session_scope(self.engine) as session:
-            tags = _tag_infos(TagStore(session))
-            last_sent = DeliveryLog(session).last_sent()
-            starts = [window_start(s, now, last_sent.get(s.id)) for s in subscribers]
-            stories = stories_first_seen(session, min(starts), now) if starts else []
+        rows, last_sent = mailing.digest_basis(self.engine)
+        tags = _tag_infos(rows)
+        starts = [window_start(s, now, last_sent.get(s.id)) for s in subscribers]
+        stories = mailing.candidate_stories(self.engine, min(starts), now) if starts else []
         return Materials(now, tags, StoryPool(stories), last_sent, StoryFragments(tags, now))
 
     def delivered(
@@ -75,8 +73,7 @@ class DigestComposer:
             return {}
         now, last_sent = materials.now, materials.last_sent
         since = min(window_start(s, now, last_sent.get(s.id)) for s in subscribers)
-        with session_scope(self.engine) as session:
-            return DeliveryLog(session).delivered_to([s.id for s in subscribers], since)
+        return mailing.delivered_to(self.engine, [s.id for s in subscribers], since)
 
     def digest(
         self,
@@ -88,8 +85,7 @@ class DigestComposer:
         :meth:`delivered` (or is read here)."""
         since = window_start(subscriber, materials.now, materials.last_sent.get(subscriber.id))
         if delivered is None:
-            with session_scope(self.engine) as session:
-                delivered = DeliveryLog(session).delivered_since(subscriber.id, since)
+            delivered = mailing.delivered_since(self.engine, subscriber.id, since)
         stories = materials.pool.choose(subscriber.preferences, since=since, delivered=delivered)
         if not stories:
             return None
@@ -109,8 +105,7 @@ class DigestComposer:
 
     def preview(self, email: str) -> EmailMessage | None:
         """The digest ``email`` would get now (None when empty); nothing is recorded."""
-        with session_scope(self.engine) as session:
-            subscriber = SubscriberStore(session).by_email(email)
+        subscriber = mailing.subscriber_by_email(self.engine, email)
         if subscriber is None:
             raise DeliveryError(email, "no such subscriber")
         materials = self.materials([subscriber])
@@ -120,7 +115,7 @@ class DigestComposer:
         return self.message(digest, materials, f"<preview.{subscriber.id}@{self.sender.domain}>")
 
 
-def _tag_infos(store: TagStore) -> dict[str, TagInfo]:
+def _tag_infos(rows: Sequence[TagRow]) -> dict[str, TagInfo]:
     return {
         row.id: TagInfo(
             id=row.id,
@@ -128,5 +123,5 @@ def _tag_infos(store: TagStore) -> dict[str, TagInfo]:
             position=row.position,
             labels={"fi": row.label_fi, "sv": row.label_sv, "en": row.label_en},
         )
-        for row in store.taxonomy()
+        for row in rows
     }

@@ -49,9 +49,9 @@ from aggregator.publish.digest import Digest
 from aggregator.publish.mailer import Mailer, MailServerUnavailable, MailSession, OutcomeUnknown
 from aggregator.publish.subscriptions import HasRuntimeParts
 from aggregator.settings import Settings
-from aggregator.store.db import session_scope
-from aggregator.store.deliveries import DeliveryLog, DeliveryState, DeliveryStatus
-from aggregator.store.subscribers import Frequency, SubscriberStore, SubscriberView
+from aggregator.store import mailing
+from aggregator.store.deliveries import DeliveryState, DeliveryStatus
+from aggregator.store.subscribers import Frequency, SubscriberView
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,14 +142,12 @@ class DigestRunner:
         if dry_run:
             self._plan(report)
             return report
-        with session_scope(self.engine) as session:
-            stale_before = started - self.policy.stale_after
-            report.add("unknown", DeliveryLog(session).mark_stale_unknown(frequency, stale_before))
+        stale_before = started - self.policy.stale_after
+        report.add("unknown", mailing.mark_stale_unknown(self.engine, frequency, stale_before))
         self._pass(report, first=True)
         while self._wait_for_retry(report, started + self.policy.retry_for):
             self._pass(report)
-        with session_scope(self.engine) as session:
-            counts = DeliveryLog(session).counts(frequency.value, report.period)
+        counts = mailing.period_counts(self.engine, frequency.value, report.period)
         report.retrying = counts.get(DeliveryStatus.RETRY.value, 0)
         return report
 
@@ -192,11 +190,10 @@ class DigestRunner:
         """Active subscribers with no row this period, or a retry that is due; and how many
         were skipped because this period is already done (or pending a later retry) for them."""
         now = self.clock.now()
-        frequency, period = report.frequency.value, report.period
-        with session_scope(self.engine) as session:
-            subscribers = SubscriberStore(session).active(report.frequency)
-            states = DeliveryLog(session).for_period(frequency, period)
-            self._older_retries = DeliveryLog(session).with_older_retries(frequency, period)
+        period = report.period
+        subscribers, states, self._older_retries = mailing.due_basis(
+            self.engine, report.frequency, period
+        )
         due = [s for s in subscribers if _is_due(states.get(s.id), now)]
         return due, states, len(subscribers) - len(due)
 
@@ -234,16 +231,18 @@ class DigestRunner:
         subscriber, composed = digest.subscriber, digest.composed_at or self.clock.now()
         frequency, period = report.frequency.value, report.period
         try:
-            with session_scope(self.engine) as session:
-                log = DeliveryLog(session)
-                if state is not None:
-                    claimed = log.claim_retry(state.id, digest.item_ids, self.clock.now())
-                    return state.id if claimed else None
-                if subscriber.id in self._older_retries:
-                    log.supersede_older(subscriber.id, frequency, period)
-                return log.claim_new(
-                    subscriber.id, frequency, period, digest.item_ids, message_id, composed
-                )
+            return mailing.claim(
+                self.engine,
+                state=state,
+                supersede_older=subscriber.id in self._older_retries,
+                subscriber_id=subscriber.id,
+                frequency=frequency,
+                period=period,
+                item_ids=digest.item_ids,
+                message_id=message_id,
+                composed_at=composed,
+                now=self.clock.now(),
+            )
         except IntegrityError:
             report.add("skipped")
             return None
@@ -274,12 +273,14 @@ class DigestRunner:
 
     def _sent(self, digest: Digest, delivery_id: int, report: RunReport) -> None:
         subscriber_id = digest.subscriber.id
-        with session_scope(self.engine) as session:
-            DeliveryLog(session).mark_sent(
-                delivery_id, subscriber_id, digest.item_ids, self.clock.now()
-            )
-            if digest.subscriber.bounce_count:
-                SubscriberStore(session).clear_bounces(subscriber_id)
+        mailing.record_sent(
+            self.engine,
+            delivery_id,
+            subscriber_id,
+            digest.item_ids,
+            self.clock.now(),
+            clear_bounces=bool(digest.subscriber.bounce_count),
+        )
         report.add("sent")
 
     def _failed(
@@ -295,11 +296,9 @@ class DigestRunner:
             return
         report.add("failed")
         threshold, now = self.policy.bounce_threshold, self.clock.now()
-        with session_scope(self.engine) as session:
-            DeliveryLog(session).mark_failed(delivery_id, str(error), DeliveryStatus.FAILED)
-            bounced = SubscriberStore(session).record_bounce(
-                subscriber.id, threshold, now, error.message
-            )
+        bounced = mailing.record_bounce(
+            self.engine, delivery_id, str(error), subscriber.id, threshold, now, error.message
+        )
         report.add("bounced", int(bounced))
 
     def _retry(self, delivery_id: int, error: str, attempts: int, report: RunReport) -> None:
@@ -308,14 +307,12 @@ class DigestRunner:
             report.add("failed")
             return
         next_at = self.clock.now() + self.policy.backoff(attempts)
-        with session_scope(self.engine) as session:
-            DeliveryLog(session).mark_retry(delivery_id, error, next_at)
+        mailing.mark_retry(self.engine, delivery_id, error, next_at)
 
     def _end(
         self, delivery_id: int, error: str, status: DeliveryStatus = DeliveryStatus.FAILED
     ) -> None:
-        with session_scope(self.engine) as session:
-            DeliveryLog(session).mark_failed(delivery_id, error, status)
+        mailing.mark_failed(self.engine, delivery_id, error, status)
 
     def _wait_for_retry(self, report: RunReport, deadline: datetime) -> bool:
         """Sleep until the next retry of this period if it falls before ``deadline``.
@@ -323,8 +320,7 @@ class DigestRunner:
         Only future retries count: one already due after a pass belongs to a subscriber who is
         no longer active, and waiting for it would never end."""
         now = self.clock.now()
-        with session_scope(self.engine) as session:
-            states = DeliveryLog(session).for_period(report.frequency.value, report.period)
+        states = mailing.period_states(self.engine, report.frequency.value, report.period)
         due = [
             s.next_attempt_at
             for s in states.values()

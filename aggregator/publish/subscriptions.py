@@ -39,15 +39,13 @@ from aggregator.publish.tokens import (
 )
 from aggregator.settings import Settings
 from aggregator.sources.registry import load_sources
-from aggregator.store.db import session_scope
-from aggregator.store.sources import SourceStore
+from aggregator.store import mailing
+from aggregator.store.sources import read_states
 from aggregator.store.subscribers import (
     Preferences,
     SubscriberStatus,
-    SubscriberStore,
     SubscriberView,
 )
-from aggregator.store.tags import TagStore
 
 # The least time between two confirmation (or manage-link) mails to one address.
 RESEND_AFTER = timedelta(minutes=10)
@@ -102,8 +100,7 @@ class Subscriptions:
 
     def choices(self) -> Choices:
         """Audiences and topics from the taxonomy in the database; enabled configured sources."""
-        with session_scope(self.engine) as session:
-            rows = TagStore(session).taxonomy()
+        rows = mailing.taxonomy(self.engine)
         tags = [
             TagInfo(
                 row.id,
@@ -126,8 +123,7 @@ class Subscriptions:
             sources = load_sources(self.settings.config_dir / "sources.toml")
         except ConfigError:
             return ()
-        with session_scope(self.engine) as session:
-            states = SourceStore(session).all_states()
+        states = read_states(self.engine)
         names = source_display_names(sources)
         return tuple(
             SourceChoice(s.id, names[s.id])
@@ -143,10 +139,9 @@ class Subscriptions:
         At most one such mail per address per :data:`RESEND_AFTER`, so the form cannot be used
         to flood someone's inbox; the answer looks the same either way."""
         now = self.clock.now()
-        with session_scope(self.engine) as session:
-            store = SubscriberStore(session)
-            throttled = store.mailed_since(email, now - RESEND_AFTER)
-            subscriber = store.register(email, preferences, now, via, record=not throttled)
+        subscriber, throttled = mailing.register(
+            self.engine, email, preferences, now, via, quiet_since=now - RESEND_AFTER
+        )
         active = subscriber.status is SubscriberStatus.ACTIVE
         if active:
             link = self.links.preferences(subscriber.id, subscriber.token_version)
@@ -162,10 +157,9 @@ class Subscriptions:
     def confirm(self, token: str) -> SubscriberView:
         """Activate the subscription a confirmation link names (idempotent)."""
         claims = self.signer.check(LinkPurpose.CONFIRM, _token_of(token))
-        with session_scope(self.engine) as session:
-            subscriber = SubscriberStore(session).confirm(
-                claims.subscriber_id, claims.token_version, self.clock.now()
-            )
+        subscriber = mailing.confirm(
+            self.engine, claims.subscriber_id, claims.token_version, self.clock.now()
+        )
         if subscriber is None:
             raise RevokedLink("confirmation link no longer valid")
         return subscriber
@@ -178,23 +172,18 @@ class Subscriptions:
 
     def update(self, token: str, preferences: Preferences) -> SubscriberView:
         subscriber = self.manage(token)
-        with session_scope(self.engine) as session:
-            return SubscriberStore(session).update_preferences(
-                subscriber.id, preferences, self.clock.now()
-            )
+        return mailing.update_preferences(self.engine, subscriber.id, preferences, self.clock.now())
 
     def export(self, token: str) -> dict[str, Any]:
         subscriber = self.manage(token)
-        with session_scope(self.engine) as session:
-            data = SubscriberStore(session).export(subscriber.id)
+        data = mailing.export(self.engine, subscriber.id)
         if data is None:
             raise RevokedLink("subscriber no longer exists")
         return data
 
     def delete(self, token: str) -> None:
         subscriber = self.manage(token)
-        with session_scope(self.engine) as session:
-            SubscriberStore(session).delete(subscriber.id)
+        mailing.delete(self.engine, subscriber.id)
 
     def links_for(self, subscriber: SubscriberView) -> SubscriberLinks:
         return self.links.for_subscriber(subscriber.id, subscriber.token_version)
@@ -205,13 +194,11 @@ class Subscriptions:
         """Unsubscribe the link's subscriber. Repeating it is harmless: a link revoked by that
         very unsubscription, or of a deleted subscriber, answers as if done (None if deleted)."""
         claims = self.signer.check(LinkPurpose.UNSUBSCRIBE, _token_of(token))
-        with session_scope(self.engine) as session:
-            store = SubscriberStore(session)
-            subscriber = store.get(claims.subscriber_id)
-            if subscriber is None:
-                return None
-            if subscriber.token_version == claims.token_version:
-                return store.unsubscribe(subscriber.id, self.clock.now(), via)
+        subscriber, done = mailing.unsubscribe(
+            self.engine, claims.subscriber_id, claims.token_version, self.clock.now(), via
+        )
+        if subscriber is None or done:
+            return subscriber
         if subscriber.status is SubscriberStatus.UNSUBSCRIBED:
             return subscriber
         raise RevokedLink("unsubscribe link no longer valid")
@@ -219,15 +206,13 @@ class Subscriptions:
     def check_unsubscribe(self, token: str) -> SubscriberView | None:
         """The subscriber an unsubscribe link names, without changing anything."""
         claims = self.signer.check(LinkPurpose.UNSUBSCRIBE, _token_of(token))
-        with session_scope(self.engine) as session:
-            return SubscriberStore(session).get(claims.subscriber_id)
+        return mailing.subscriber(self.engine, claims.subscriber_id)
 
     # --- helpers -------------------------------------------------------------------------
 
     def _holder(self, purpose: LinkPurpose, token: str) -> SubscriberView:
         claims = self.signer.check(purpose, _token_of(token))
-        with session_scope(self.engine) as session:
-            subscriber = SubscriberStore(session).get(claims.subscriber_id)
+        subscriber = mailing.subscriber(self.engine, claims.subscriber_id)
         if subscriber is None or subscriber.token_version != claims.token_version:
             raise RevokedLink(f"{purpose.value} link no longer valid")
         return subscriber
