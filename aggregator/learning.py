@@ -20,10 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
 
 from aggregator.errors import ConfigError
-from aggregator.store.learning import editor_examples, save_model
+from aggregator.store.learning import read_editor_examples, store_model
 from aggregator.tagging.evaluation import cross_validate, held_out, score
 from aggregator.tagging.labelled import read_examples
 from aggregator.tagging.learned import LearnedModel
@@ -63,16 +63,16 @@ def train(
     config_dir: Path,
     label_files: Sequence[Path],
     morphology: Morphology,
-    session: Session | None,
+    engine: Engine | None,
     now: datetime,
     actor: str = "",
     params: TrainingParams = DEFAULT_PARAMS,
     measure: bool = True,
 ) -> TrainResult:
-    """Fit, measure and (with a session) store a model; see the module docstring."""
+    """Fit, measure and (with a database) store a model; see the module docstring."""
     taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
     labelled = read_examples(label_files, taxonomy)
-    editors = editor_examples(session) if session is not None else []
+    editors = read_editor_examples(engine) if engine is not None else []
     if not labelled and not editors:
         raise ConfigError("no labelled items and no editor decisions to train on")
     started = time.process_time()
@@ -91,8 +91,8 @@ def train(
         )
         metrics = {"cross_validated": score(outcomes, taxonomy), "folds": FOLDS}
     version = None
-    if session is not None:
-        version = save_model(session, model, now, actor=actor, metrics=metrics)
+    if engine is not None:
+        version = store_model(engine, model, now, actor=actor, metrics=metrics)
     return TrainResult(model, version, len(labelled), len(editors), seconds, metrics)
 
 

@@ -23,10 +23,11 @@ from aggregator.fetch import Fetcher
 from aggregator.pipeline import Services
 from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig, load_sources, source_from_block
-from aggregator.store.added_sources import AddedSourceStore
-from aggregator.store.db import make_engine, session_scope, upgrade
-from aggregator.store.sources import SourceStore
-from aggregator.store.tagging import TaggerProvider, seed_tagging
+from aggregator.store.added_sources import read_added_definitions
+from aggregator.store.db import make_engine
+from aggregator.store.setup import initialise
+from aggregator.store.sources import read_states
+from aggregator.store.tagging import TaggerProvider
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,7 @@ class Runtime:
 
     def added_sources(self) -> list[SourceConfig]:
         """The sources admins added in the web UI, as defined (no switches or edits)."""
-        with session_scope(self.engine) as session:
-            rows = [
-                (row.source_id, dict(row.definition)) for row in AddedSourceStore(session).all()
-            ]
+        rows = read_added_definitions(self.engine)
         taken = {source.id for source in self.configured_sources}
         added = []
         for source_id, definition in rows:
@@ -89,8 +87,7 @@ class Runtime:
 
     def sources(self) -> list[SourceConfig]:
         """Every source with the admins' switches and edits from the database."""
-        with session_scope(self.engine) as session:
-            states = SourceStore(session).all_states()
+        states = read_states(self.engine)
         result = []
         for source in self.definitions():
             state = states.get(source.id)
@@ -112,12 +109,8 @@ class Runtime:
 
         Returns (tags added, rules added); what admins changed in the database stays.
         """
-        upgrade(self.engine)
-        with session_scope(self.engine) as session:
-            store = SourceStore(session)
-            for source in self.configured_sources:
-                store.state(source.id)
-            return seed_tagging(session, self.settings.config_dir, self.clock.now())
+        source_ids = [source.id for source in self.configured_sources]
+        return initialise(self.engine, source_ids, self.settings.config_dir, self.clock.now())
 
     def fetcher(self) -> Fetcher:
         return Fetcher(self.settings, clock=self.clock)

@@ -13,8 +13,7 @@ import sys
 import click
 
 from aggregator.cli.support import runtime_of
-from aggregator.store.admins import create_admin, find_admin, password_problem, set_password
-from aggregator.store.db import session_scope
+from aggregator.store.admins import password_problem, save_admin
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -45,14 +44,13 @@ def admin_create(ctx: click.Context, email: str, password_stdin: bool, reset: bo
     problem = password_problem(password)
     if problem:
         raise click.ClickException(problem)
-    with session_scope(runtime.engine) as session:
-        existing = find_admin(session, email)
-        if existing is not None and reset:
-            set_password(session, existing, password)
-            click.echo(f"new password set for {existing.email}")
-            return
-        try:
-            created = create_admin(session, email, password, runtime.clock.now())
-        except ValueError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"admin account created: {created.email}")
+    try:
+        stored, created = save_admin(
+            runtime.engine, email, password, runtime.clock.now(), reset=reset
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    if created:
+        click.echo(f"admin account created: {stored}")
+    else:
+        click.echo(f"new password set for {stored}")

@@ -15,8 +15,7 @@ from aggregator.cli.support import runtime_of
 from aggregator.display import format_date, format_datetime, table
 from aggregator.grants.cli_io import extract_stream
 from aggregator.grants.lifecycle import GrantStatus, days_left, status
-from aggregator.store.db import session_scope
-from aggregator.store.grants import GrantStore, fields_of
+from aggregator.store.grants import fields_of, read_calls
 from aggregator.store.queries import GrantView
 
 
@@ -42,8 +41,7 @@ def grants_list(ctx: click.Context, open_only: bool, everything: bool, as_json: 
     """Grant calls by deadline, with status and days left (Europe/Helsinki)."""
     runtime = runtime_of(ctx)
     now = runtime.clock.now()
-    with session_scope(runtime.engine) as session:
-        calls = GrantStore(session).calls(relevant_only=not everything)
+    calls = read_calls(runtime.engine, relevant_only=not everything)
     rows = []
     for call in calls:
         state = status(fields_of(call), now)

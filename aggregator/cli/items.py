@@ -6,12 +6,11 @@ import json
 from typing import Any
 
 import click
-from sqlmodel import col, select
 
 from aggregator.cli.support import parse_since, runtime_of
 from aggregator.display import format_datetime
-from aggregator.store.db import session_scope
-from aggregator.store.models import ItemRow, Sighting
+from aggregator.store.items import latest_stories
+from aggregator.store.models import ItemRow
 
 
 @click.group()
@@ -30,29 +29,15 @@ def items_list(
 ) -> None:
     """The newest stored stories."""
     runtime = runtime_of(ctx)
-    query = select(ItemRow).order_by(col(ItemRow.sort_at).desc(), col(ItemRow.id).desc())
-    since_at = parse_since(since)
-    if since_at is not None:
-        query = query.where(col(ItemRow.sort_at) >= since_at)
-    if source_id:
-        seen = select(Sighting.item_id).where(Sighting.source_id == source_id)
-        query = query.where(col(ItemRow.id).in_(seen))
-    with session_scope(runtime.engine) as session:
-        rows = list(session.exec(query.limit(limit)))
-        sightings = _sightings_by_item(session, [r.id for r in rows if r.id is not None])
-    for row in rows:
-        sources_of = sorted(sightings.get(row.id or 0, []))
+    stories = latest_stories(
+        runtime.engine, since=parse_since(since), source_id=source_id, limit=limit
+    )
+    for row, carried in stories:
+        sources_of = sorted(carried)
         if as_json:
             click.echo(json.dumps(_item_json(row, sources_of), ensure_ascii=False))
         else:
             click.echo(f"{format_datetime(row.sort_at)}  [{', '.join(sources_of)}]  {row.title}")
-
-
-def _sightings_by_item(session: Any, ids: list[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    for sighting in session.exec(select(Sighting).where(col(Sighting.item_id).in_(ids))):
-        found.setdefault(sighting.item_id, []).append(sighting.source_id)
-    return found
 
 
 def _item_json(row: ItemRow, source_ids: list[str]) -> dict[str, Any]:

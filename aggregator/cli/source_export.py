@@ -10,8 +10,7 @@ import click
 
 from aggregator.cli.support import runtime_of
 from aggregator.sources.toml_block import source_blocks
-from aggregator.store.added_sources import AddedSourceStore
-from aggregator.store.db import session_scope
+from aggregator.store.added_sources import read_added_with_origin
 
 
 @click.command("export")
@@ -19,11 +18,10 @@ from aggregator.store.db import session_scope
 def export_command(ctx: click.Context) -> None:
     """Print the sources added in the admin as [[source]] blocks for sources.toml."""
     runtime = runtime_of(ctx)
-    with session_scope(runtime.engine) as session:
-        rows = [
-            (row.definition, f"added in the admin by {row.added_by} on {row.added_at:%Y-%m-%d}")
-            for row in AddedSourceStore(session).all()
-        ]
+    rows = [
+        (definition, f"added in the admin by {added_by} on {added_at:%Y-%m-%d}")
+        for definition, added_by, added_at in read_added_with_origin(runtime.engine)
+    ]
     if not rows:
         click.echo("# no sources were added in the admin")
         return

@@ -13,8 +13,7 @@ from aggregator.display import format_datetime, table
 from aggregator.pipeline import check_source
 from aggregator.runtime import Runtime
 from aggregator.schedule import read_job_states, source_job_id
-from aggregator.store.db import session_scope
-from aggregator.store.sources import SourceStore
+from aggregator.store.sources import read_states
 
 
 @click.group()
@@ -23,8 +22,7 @@ def sources() -> None:
 
 
 def _health_rows(runtime: Runtime) -> list[dict[str, Any]]:
-    with session_scope(runtime.engine) as session:
-        states = SourceStore(session).all_states()
+    states = read_states(runtime.engine)
     jobs = read_job_states(runtime)
     rows = []
     for source in runtime.sources():

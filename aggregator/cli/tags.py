@@ -19,8 +19,7 @@ import click
 
 from aggregator.cli.support import parse_since, runtime_of
 from aggregator.learning import FOLDS, evaluate, train
-from aggregator.store.db import session_scope
-from aggregator.store.tagging import retag
+from aggregator.store.tagging import retag_stored
 from aggregator.tagging.evaluation import format_report
 from aggregator.tagging.labelled import development_files, sealed_files
 from aggregator.tagging.morphology import create_morphology
@@ -37,9 +36,9 @@ def tags() -> None:
 def tags_retag(ctx: click.Context, since: str | None) -> None:
     """Re-apply the current rules and model to stored stories; admins' overrides stay."""
     runtime = runtime_of(ctx)
-    with session_scope(runtime.engine) as session:
-        tagger = runtime.tagger_provider.tagger(session)
-        result = retag(session, tagger, parse_since(since), now=runtime.clock.now())
+    result = retag_stored(
+        runtime.engine, runtime.tagger_provider, parse_since(since), runtime.clock.now()
+    )
     click.echo(f"checked {result.checked} stories, tags changed on {result.changed}")
 
 
@@ -79,26 +78,15 @@ def tags_train(
         raise click.UsageError("--no-database stores nothing: give --out FILE")
     morphology = create_morphology()
     now = runtime.clock.now()
-    if no_database:
-        result = train(
-            config_dir=config_dir,
-            label_files=files,
-            morphology=morphology,
-            session=None,
-            now=now,
-            measure=not no_measure,
-        )
-    else:
-        with session_scope(runtime.engine) as session:
-            result = train(
-                config_dir=config_dir,
-                label_files=files,
-                morphology=morphology,
-                session=session,
-                now=now,
-                actor="cli",
-                measure=not no_measure,
-            )
+    result = train(
+        config_dir=config_dir,
+        label_files=files,
+        morphology=morphology,
+        engine=None if no_database else runtime.engine,
+        now=now,
+        actor="" if no_database else "cli",
+        measure=not no_measure,
+    )
     if out is not None:
         out.write_bytes(result.model.to_json())
     click.echo(

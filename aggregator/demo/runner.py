@@ -31,7 +31,6 @@ from pathlib import Path
 import click
 import httpx
 import uvicorn
-from sqlmodel import col, select
 
 from aggregator.demo.mirror import MirrorServer
 from aggregator.demo.mirror.cli import DEFAULT_ROOT as DEFAULT_SITES
@@ -45,10 +44,9 @@ from aggregator.runtime import Runtime
 from aggregator.schedule.config import demo_schedule
 from aggregator.schedule.service import build_scheduler
 from aggregator.settings import Settings
-from aggregator.store.admins import create_admin
-from aggregator.store.db import session_scope
-from aggregator.store.grants import GrantStore
-from aggregator.store.models import ItemRow, Sighting
+from aggregator.store.admins import save_admin
+from aggregator.store.grants import read_calls
+from aggregator.store.items import newest_id, stored_overview, stories_after
 from aggregator.store.subscribers import Frequency, Preferences
 from aggregator.web.app import create_app
 
@@ -172,20 +170,17 @@ def subscribe_reader(runtime: Runtime, sink: SmtpSink) -> None:
 
 def print_stored(runtime: Runtime) -> None:
     """Stories stored per source kind, the newest few, and the open grant calls."""
-    with session_scope(runtime.engine) as session:
-        per_source = Counter(s.source_id for s in session.exec(select(Sighting)))
-        total = len(session.exec(select(ItemRow.id)).all())
-        newest = list(session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(6)))
-        now = runtime.clock.now()
-        calls = GrantStore(session).calls(closing_after=now)
+    overview = stored_overview(runtime.engine)
+    now = runtime.clock.now()
+    calls = read_calls(runtime.engine, closing_after=now)
     open_now = [c for c in calls if c.opens_at is None or c.opens_at <= now]
     upcoming = [c for c in calls if c.opens_at is not None and c.opens_at > now]
     kinds: Counter[str] = Counter()
     for source in runtime.configured_sources:
-        kinds[source.kind] += per_source.get(source.id, 0)
+        kinds[source.kind] += overview.sightings.get(source.id, 0)
     by_kind = ", ".join(f"{kind}: {n} sightings" for kind, n in sorted(kinds.items()))
-    click.echo(f"\nstored {total} stories ({by_kind}); newest:")
-    for item in newest:
+    click.echo(f"\nstored {overview.stories} stories ({by_kind}); newest:")
+    for item in overview.newest:
         click.echo(f"  {format_date(item.sort_at)}  {item.title[:100]}")
     click.echo(f"\nopen grant calls ({len(open_now)}):")
     for call in open_now[:12]:
@@ -202,14 +197,9 @@ def print_stored(runtime: Runtime) -> None:
 
 def _watch_new_stories(runtime: Runtime, stop: threading.Event) -> None:
     """Print each story the scheduler stores after the first pass."""
-    with session_scope(runtime.engine) as session:
-        last_id = max(
-            (i for i in session.exec(select(ItemRow.id)).all() if i is not None), default=0
-        )
+    last_id = newest_id(runtime.engine)
     while not stop.wait(5):
-        with session_scope(runtime.engine) as session:
-            rows = list(session.exec(select(ItemRow).where(col(ItemRow.id) > last_id)))
-        for row in rows:
+        for row in stories_after(runtime.engine, last_id):
             click.echo(f"  [scheduler] new story: {row.title} (/items/{row.id})")
             last_id = max(last_id, row.id or 0)
 
@@ -240,8 +230,7 @@ def run_demo(*, once: bool, port: int, database: Path = DEMO_DB) -> int:
         runtime = Runtime(demo_settings(mirror.url, sink.port, port, database))
         runtime.initialise()
         password = secrets.token_urlsafe(12)  # a fresh demo login each run, printed below
-        with session_scope(runtime.engine) as session:
-            create_admin(session, ADMIN_EMAIL, password, runtime.clock.now())
+        save_admin(runtime.engine, ADMIN_EMAIL, password, runtime.clock.now(), reset=False)
         click.echo(f"mirror of the recorded sites at {mirror.url}; database {database}")
         with web_server(runtime, port) as url:
             click.echo("\nsubscribing a demo reader (double opt-in):")

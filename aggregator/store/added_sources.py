@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from aggregator.store.db import session_scope
 from aggregator.store.models import AddedSource
 
 
@@ -43,3 +45,18 @@ class AddedSourceStore:
         self.session.add(row)
         self.session.flush()
         return row
+
+
+def read_added_definitions(engine: Engine) -> list[tuple[str, dict[str, Any]]]:
+    """Every added source as (source id, definition), oldest first."""
+    with session_scope(engine) as session:
+        return [(row.source_id, dict(row.definition)) for row in AddedSourceStore(session).all()]
+
+
+def read_added_with_origin(engine: Engine) -> list[tuple[dict[str, Any], str, datetime]]:
+    """Every added source as (definition, who added it, when), oldest first."""
+    with session_scope(engine) as session:
+        return [
+            (dict(row.definition), row.added_by, row.added_at)
+            for row in AddedSourceStore(session).all()
+        ]

@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select
 
 from aggregator.store import admin_sessions
+from aggregator.store.db import session_scope
 from aggregator.store.login_limit import LOGIN_WINDOW, MAX_FAILURES
 from aggregator.store.models import AdminUser, LoginAttempt, Subscriber
 
@@ -152,3 +154,16 @@ def subscriber_counts(session: Session) -> SubscriberCounts:
         with_bounces=int(bounced[0]),
         bounces=int(bounced[1]),
     )
+
+
+def save_admin(
+    engine: Engine, email: str, password: str, now: datetime, *, reset: bool
+) -> tuple[str, bool]:
+    """Create an admin account, or with ``reset`` give an existing one a new password; returns
+    (the stored email, True when created). ValueError when the account cannot be created."""
+    with session_scope(engine) as session:
+        existing = find_admin(session, email)
+        if existing is not None and reset:
+            set_password(session, existing, password)
+            return existing.email, False
+        return create_admin(session, email, password, now).email, True

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from aggregator.clock import end_of_day, helsinki_date, start_of_day
@@ -24,6 +25,7 @@ from aggregator.grants.calls import grant_fields, publication
 from aggregator.grants.lifecycle import call_key, merge
 from aggregator.normalize.dedupe import Outcome, bounded_key
 from aggregator.store import versions
+from aggregator.store.db import session_scope
 from aggregator.store.models import GrantCallRow, ItemGrantLink, ItemTag
 from aggregator.store.queries import GrantView, grant_view
 from aggregator.types import GrantFields, Item
@@ -324,3 +326,9 @@ def record_grant_call(
         published=publication(item),
         now=now,
     )
+
+
+def read_calls(engine: Engine, **options: Any) -> list[GrantView]:
+    """:meth:`GrantStore.calls` in a transaction of its own."""
+    with session_scope(engine) as session:
+        return GrantStore(session).calls(**options)

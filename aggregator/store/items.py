@@ -7,15 +7,18 @@ reads what it needs and writes what it was told. :class:`ItemStore` does it one 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
 
 from aggregator.normalize.dedupe import StoredStory
-from aggregator.store.models import ItemRow, StoryKey
+from aggregator.store.db import session_scope
+from aggregator.store.models import ItemRow, Sighting, StoryKey
 from aggregator.types import Item
 
 CHUNK = 500  # values per IN (...) list: far below every database's limit on bound parameters
@@ -163,3 +166,54 @@ def _stored_text(row: ItemRow) -> StoredText:
 def _id(row: ItemRow) -> int:
     assert row.id is not None
     return row.id
+
+
+def latest_stories(
+    engine: Engine, *, since: datetime | None, source_id: str | None, limit: int
+) -> list[tuple[ItemRow, list[str]]]:
+    """The newest stories (by when they sort), each with the sources that carry it."""
+    query = select(ItemRow).order_by(col(ItemRow.sort_at).desc(), col(ItemRow.id).desc())
+    if since is not None:
+        query = query.where(col(ItemRow.sort_at) >= since)
+    if source_id:
+        seen = select(Sighting.item_id).where(Sighting.source_id == source_id)
+        query = query.where(col(ItemRow.id).in_(seen))
+    with session_scope(engine) as session:
+        rows = list(session.exec(query.limit(limit)))
+        ids = [row.id for row in rows if row.id is not None]
+        carried: dict[int, list[str]] = {}
+        for sighting in session.exec(select(Sighting).where(col(Sighting.item_id).in_(ids))):
+            carried.setdefault(sighting.item_id, []).append(sighting.source_id)
+    return [(row, carried.get(row.id or 0, [])) for row in rows]
+
+
+def newest_id(engine: Engine) -> int:
+    """The highest story id (0 when there is none)."""
+    with session_scope(engine) as session:
+        return session.exec(select(func.max(ItemRow.id))).one() or 0
+
+
+def stories_after(engine: Engine, last_id: int) -> list[ItemRow]:
+    """Stories stored after the one with ``last_id``, oldest first."""
+    with session_scope(engine) as session:
+        query = select(ItemRow).where(col(ItemRow.id) > last_id).order_by(col(ItemRow.id))
+        return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class StoredOverview:
+    """What a quick look at the store shows: sightings per source, stories, the newest."""
+
+    sightings: dict[str, int]
+    stories: int
+    newest: list[ItemRow]
+
+
+def stored_overview(engine: Engine, newest: int = 6) -> StoredOverview:
+    with session_scope(engine) as session:
+        per_source = Counter(session.exec(select(Sighting.source_id)).all())
+        total = session.exec(select(func.count()).select_from(ItemRow)).one()
+        latest = list(
+            session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(newest))
+        )
+    return StoredOverview(dict(per_source), int(total), latest)

@@ -20,9 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select
 
 from aggregator.store import audit, versions
+from aggregator.store.db import session_scope
 from aggregator.store.items import chunked
 from aggregator.store.models import ItemRow, Sighting, TagModelRow, TagOverride, TagSuggestion
 from aggregator.store.tags import TagStore
@@ -249,3 +251,22 @@ def suggestions_of(session: Session, item_ids: Iterable[int]) -> dict[int, list[
         for row in session.exec(select(TagSuggestion).where(col(TagSuggestion.item_id).in_(chunk))):
             found[row.item_id].append(row)
     return found
+
+
+def read_editor_examples(engine: Engine) -> list[Example]:
+    """:func:`editor_examples` in a session of its own."""
+    with session_scope(engine) as session:
+        return editor_examples(session)
+
+
+def store_model(
+    engine: Engine,
+    model: LearnedModel,
+    now: datetime,
+    *,
+    actor: str = "",
+    metrics: Mapping[str, object] | None = None,
+) -> int:
+    """:func:`save_model` in a transaction of its own; returns the version number."""
+    with session_scope(engine) as session:
+        return save_model(session, model, now, actor=actor, metrics=metrics)

@@ -324,3 +324,11 @@ class TaggerProvider:
 def rules_changed(session: Session, now: datetime) -> None:
     """Tell every TaggerProvider (in any process) to rebuild: call after saving rules or tags."""
     versions.bump(session, now, RULES_VERSION)
+
+
+def retag_stored(
+    engine: Engine, provider: TaggerProvider, since: datetime | None, now: datetime
+) -> RetagResult:
+    """:func:`retag` with the provider's current tagger, in one transaction."""
+    with session_scope(engine) as session:
+        return retag(session, provider.tagger(session), since, now=now)
