@@ -7,6 +7,7 @@ import gc
 import click
 
 from aggregator.cli.support import runtime_of
+from aggregator.store.setup import is_initialised
 
 
 @click.command()
@@ -21,6 +22,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, proxy_headers:
     from aggregator.web.app import create_app
 
     runtime = runtime_of(ctx)
+    if not is_initialised(runtime.engine):
+        # Every page would answer 500 ("no such table"); say what to do before binding.
+        raise click.ClickException("the database has no tables yet: run `aggregator init` first")
     settings = runtime.settings
     bind_host = host or settings.web_host
     bind_port = port if port is not None else settings.web_port

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from aggregator.store.db import session_scope, upgrade
@@ -24,3 +25,8 @@ def initialise(
         for source_id in source_ids:
             store.state(source_id)
         return seed_tagging(session, config_dir, now)
+
+
+def is_initialised(engine: Engine) -> bool:
+    """Whether the schema exists (``aggregator init`` has run): the stories' table is there."""
+    return inspect(engine).has_table("item")

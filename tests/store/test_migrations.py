@@ -54,3 +54,43 @@ def test_cli_on_an_uninitialised_database_says_to_run_init(tmp_path: object) -> 
     assert result.returncode == 1
     assert "run `aggregator init` first" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_on_an_uninitialised_database_says_to_run_init_and_does_not_start(
+    tmp_path: object,
+) -> None:
+    """Without this every page answered 500 ("no such table: tag")."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "aggregator", "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "run `aggregator init` first" in result.stderr
+    assert "serving on" not in result.stdout
+
+
+def test_a_database_counts_as_initialised_only_once_its_tables_exist(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from aggregator.store.db import create_all, make_engine
+    from aggregator.store.setup import is_initialised
+
+    assert isinstance(tmp_path, Path)
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        assert not is_initialised(engine)
+        create_all(engine)
+        assert is_initialised(engine)
+    finally:
+        engine.dispose()
