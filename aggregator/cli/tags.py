@@ -43,16 +43,17 @@ def tags_retag(ctx: click.Context, since: str | None) -> None:
 
 
 LABELS_HELP = "Labelled JSON-lines file (repeatable); default: tests/data/real/*.jsonl."
-
-
-@tags.command("train")
-@click.option(
+labels_option = click.option(
     "--labels",
     "labels",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=LABELS_HELP,
 )
+
+
+@tags.command("train")
+@labels_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -110,13 +111,7 @@ def tags_train(
 
 
 @tags.command("evaluate")
-@click.option(
-    "--labels",
-    "labels",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=LABELS_HELP,
-)
+@labels_option
 @click.option(
     "--sealed",
     is_flag=True,
