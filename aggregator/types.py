@@ -182,6 +182,7 @@ class TagAssignment:
     admin: str = ""
     at: datetime | None = None
     note: str = ""
+    note_public: bool = False
     model: str = ""  # the learned model's version
     probability: float = 0.0
     words: tuple[str, ...] = ()
@@ -205,6 +206,8 @@ class TagAssignment:
             reason["at"] = self.at.isoformat() if self.at else None
             if self.note:
                 reason["note"] = self.note
+                if self.note_public:
+                    reason["note_public"] = True
         return reason
 
 

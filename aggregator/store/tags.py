@@ -56,6 +56,7 @@ def merge(
             admin=override.admin,
             at=override.at,
             note=override.note,
+            note_public=override.note_public,
         ).why()
         kind = kinds.get(override.tag_id, TagKind.TOPIC)
         result[override.tag_id] = (kind, TagOrigin.ADMIN.value, [reason])
@@ -246,16 +247,31 @@ class TagStore:
         return known
 
     def set_override(
-        self, item_id: int, tag_id: str, action: str, admin: str, now: datetime, note: str = ""
+        self,
+        item_id: int,
+        tag_id: str,
+        action: str,
+        admin: str,
+        now: datetime,
+        note: str = "",
+        note_public: bool = False,
     ) -> None:
-        """Record an admin's add/remove of one tag on one story (applied by the caller)."""
+        """Record an admin's add/remove of one tag on one story (applied by the caller).
+
+        ``note`` is for the editors; ``note_public`` shows it on the public story page.
+        """
         if action not in ("add", "remove"):
             raise ValueError(f"override action must be add or remove, not {action!r}")
         self._known_untagged([item_id])
         row = self.session.get(TagOverride, (item_id, tag_id))
-        before = {"action": row.action, "admin": row.admin, "note": row.note} if row else None
+        before = (
+            {"action": row.action, "admin": row.admin, "note": row.note, "public": row.note_public}
+            if row
+            else None
+        )
         row = row or TagOverride(item_id=item_id, tag_id=tag_id, action=action, admin=admin, at=now)
         row.action, row.admin, row.at, row.note = action, admin, now, note
+        row.note_public = bool(note and note_public)
         self.session.add(row)
         self.session.flush()
         audit.record(
@@ -265,7 +281,7 @@ class TagStore:
             entity_type="item",
             entity_id=str(item_id),
             before=before,
-            after={"tag": tag_id, "action": action, "note": note},
+            after={"tag": tag_id, "action": action, "note": note, "public": row.note_public},
             at=now,
         )
 

@@ -49,6 +49,7 @@ class ReasonView:
     admin: str = ""
     at: datetime | None = None
     note: str = ""
+    note_public: bool = False  # an editor chose to show the note on the public page
     probability: float = 0.0  # the learned model's, with the words that weighed most
     words: tuple[str, ...] = ()
 
@@ -113,6 +114,7 @@ def reason_view(reason: Mapping[str, Any], source_names: Mapping[str, str]) -> R
         admin=str(reason.get("admin", "")),
         at=_moment(reason.get("at")),
         note=str(reason.get("note", "")),
+        note_public=reason.get("note_public") is True,
         probability=_probability(reason.get("probability")),
         words=tuple(str(word) for word in reason.get("words") or () if isinstance(word, str)),
     )

@@ -124,3 +124,26 @@ def test_an_editors_note_is_shown_to_admins_and_never_on_the_public_page(
     public = client.get(f"/items/{item}").text
     assert "Sisäinen huomautus 42" not in public
     assert "Rahoitus" in public or "funding" in public  # the tag itself is public
+
+
+def test_a_note_marked_public_is_shown_on_the_public_page_as_the_editors(
+    admin_client: TestClient, client: TestClient, seeded: Seeded
+) -> None:
+    item = seeded.items["conference"]
+    change(
+        admin_client,
+        item,
+        action="add",
+        tag="funding",
+        note="Haku koskee myös kuntia",
+        note_public="1",
+    )
+    admin_page = admin_client.get(f"/admin/items/{item}").text
+    assert "Haku koskee myös kuntia" in admin_page
+    assert "näkyy julkisesti" in admin_page  # the admin sees that the note is public
+    public = client.get(f"/items/{item}").text
+    assert "Toimituksen huomautus: Haku koskee myös kuntia" in public
+    # Changing the same tag again without the mark makes the note private again.
+    change(admin_client, item, action="add", tag="funding", note="Haku koskee myös kuntia")
+    assert "Haku koskee myös kuntia" not in client.get(f"/items/{item}").text
+    assert "vain toimittajille" in admin_client.get(f"/admin/items/{item}").text

@@ -67,6 +67,8 @@ class TagOverride(SQLModel, table=True):
     admin: str = Field(max_length=255)
     at: datetime = Field(sa_type=UTCDateTime)
     note: str = Field(default="", sa_type=Text)
+    # An editor's note is for the editors unless they mark it public (shown on the story page).
+    note_public: bool = Field(default=False)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -92,6 +92,7 @@ def change_tag(
     action: Annotated[str, Form()],
     tag: Annotated[str, Form(max_length=64)],
     note: Annotated[str, Form(max_length=500)] = "",
+    note_public: Annotated[bool, Form()] = False,
 ) -> Any:
     story = get_item(session, item_id)
     store = TagStore(session)
@@ -105,6 +106,6 @@ def change_tag(
     if action == "reset":
         store.clear_override(item_id, tag, admin.email, now)
     else:
-        store.set_override(item_id, tag, action, admin.email, now, note.strip())
+        store.set_override(item_id, tag, action, admin.email, now, note.strip(), note_public)
     tagging(request).tag_story(session, item_id, now)
     return RedirectResponse(f"/admin/items/{item_id}?done={action}", status_code=303)
