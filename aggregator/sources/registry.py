@@ -111,6 +111,10 @@ class SourceConfig:
     audiences: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     list_name: str = ""
+    # The list's heading in the other UI languages, where the publisher's list is one-language
+    # (haeavustuksia.fi's "Avustushaut" reads "Utlysningar" on a Swedish page).
+    list_name_sv: str = ""
+    list_name_en: str = ""
     enabled: bool = True
     fetch_articles: bool = False
     max_pages: int = 1
@@ -119,6 +123,11 @@ class SourceConfig:
     filter: SourceFilter = field(default_factory=SourceFilter)
     verified: bool = False
     verified_note: str = ""
+
+    def list_name_in(self, language: str) -> str:
+        """The list's name for a page in ``language`` (the publisher's own where not given)."""
+        translated = {"sv": self.list_name_sv, "en": self.list_name_en}.get(language, "")
+        return translated or self.list_name
 
 
 FILTER_KEYS: Mapping[str, frozenset[str]] = {
@@ -260,6 +269,8 @@ def _source(block: object, where: str) -> SourceConfig:
         audiences=fields.strings("audiences", _TAG_ID),
         topics=fields.strings("topics", _TAG_ID),
         list_name=fields.string("list_name", ""),
+        list_name_sv=fields.string("list_name_sv", ""),
+        list_name_en=fields.string("list_name_en", ""),
         enabled=enabled,
         fetch_articles=fetch_articles,
         max_pages=fields.integer("max_pages", 1, 1),

@@ -85,6 +85,18 @@ def test_defaults(tmp_path: Path) -> None:
     assert source.max_pages == 1
     assert source.interval_minutes == 60
     assert source.selectors is not None and source.selectors.link == ""
+    assert source.list_name_in("sv") == source.list_name  # no translation: the publisher's own
+
+
+def test_a_list_name_may_be_given_in_the_other_ui_languages(tmp_path: Path) -> None:
+    text = VALID.replace(
+        'language = "fi"',
+        'language = "fi"\nlist_name = "Avustushaut"\nlist_name_sv = "Utlysningar"',
+    )
+    (source,) = load_sources(write(tmp_path, text))
+    assert source.list_name_in("fi") == "Avustushaut"
+    assert source.list_name_in("sv") == "Utlysningar"
+    assert source.list_name_in("en") == "Avustushaut"  # not given in English: the original
 
 
 @pytest.mark.parametrize(

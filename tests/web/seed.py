@@ -37,6 +37,8 @@ kind = "feed"
 language = "fi"
 urls = ["https://kotoutuminen.fi/uutiset.xml"]
 homepage = "https://kotoutuminen.fi/uutiset"
+list_name = "Uutiset"
+list_name_sv = "Nyheter"
 verified = true
 verified_note = "Seen answering on the live site."
 

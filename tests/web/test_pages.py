@@ -107,6 +107,14 @@ def test_item_page_shows_tags_reasons_and_every_source(client: TestClient, seede
     assert page.count('rel="noopener noreferrer">Kotoutumisen osaamiskeskus') == 2
 
 
+def test_item_page_names_the_list_in_the_pages_language_where_the_source_gives_it(
+    client: TestClient, seeded: Seeded
+) -> None:
+    item = seeded.items["conference"]
+    assert "Kotoutumisen osaamiskeskus</a> – Nyheter" in client.get(f"/items/{item}?lang=sv").text
+    assert "Kotoutumisen osaamiskeskus</a> – Uutiset" in client.get(f"/items/{item}?lang=fi").text
+
+
 def test_item_page_names_the_source_of_a_source_default(client: TestClient, seeded: Seeded) -> None:
     page = client.get(f"/items/{seeded.items['amif']}?lang=en").text
     assert "Every story from Sisäministeriö: EU:n sisäasioiden rahastot gets this tag" in page

@@ -120,4 +120,5 @@ def item_page(
         body=safe_body(story),
         badges=_badges(story.tags, taxonomy["labels"], names),
         source_names=names,
+        list_names={s.id: s.list_name_in(language) for s in runtime.sources()},
     )
