@@ -7,13 +7,19 @@ per benchmark gives each its own figure ("peak RSS", the benchmark's process; se
 generators it starts are not counted), no benchmark inherits another's caches, and one that
 crashes becomes an error row while the others still run.
 
-The table has one row per figure: benchmark, figure, target, met?. Benchmarks return figures as
-``{"name": ..., "figures": [{"label", "value", "unit", "target", "met"}, ...]}`` (see
-:mod:`benchmarks.common`); older flat dicts (``targets``/``target`` and ``ok``, as
-``bench_tagging``, ``bench_feeds`` and ``bench_digest`` return) are adapted here. Everything
-(figures, each benchmark's full result, the machine's load) goes to
-``benchmarks/results/latest.json``. The exit status is 1 when a target was missed or a
-benchmark failed.
+The table has one row per figure: benchmark, figure, value, peer, ratio, target, met?. A
+side-by-side comparison (ours against a peer project or a minimal server measured in the same
+run) fills ``peer`` with the other's figure and ``ratio`` with ours / theirs; its target is on
+the ratio. Benchmarks return figures as ``{"name": ..., "figures": [{"label", "value", "unit",
+"target", "met", "peer", "ratio"}, ...]}`` (see :mod:`benchmarks.common`); older flat dicts
+(``targets``/``target`` and ``ok``, as ``bench_tagging``, ``bench_feeds`` and ``bench_digest``
+return) are adapted here. Everything (figures, each benchmark's full result, the machine's load)
+goes to ``benchmarks/results/latest.json``.
+
+The last line printed is ``all targets met`` or ``missed: <benchmark>: <figure> <value>
+(<target>); ...``, every missed target on that one line. The exit status is 0 when every target
+was met, 1 when one was missed or a benchmark failed (``make bench`` passes that 1 on without
+make's own error line; see the Makefile).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ RESULTS = HERE / "results" / "latest.json"
 HIGHER_IS_BETTER = ("per_s", "rps")
 LOWER_IS_BETTER = ("_ms", "_mb", "seconds", "_s")
 TIMEOUT_SECONDS = 3600
-WIDTHS = (36, 34, 30, 30, 4)  # columns are cut to these widths; the JSON has everything
+WIDTHS = (30, 36, 24, 16, 7, 14, 4)  # columns are cut to these widths; the JSON has everything
 
 
 def discover() -> list[str]:
@@ -92,8 +98,8 @@ def figures_of(result: dict[str, Any]) -> list[dict[str, Any]]:
     """The result's figures in the common format, adapting flat legacy dicts."""
     given = result.get("figures")
     if isinstance(given, list) and all(isinstance(f, dict) and "label" in f for f in given):
-        return [figure(**{k: f.get(k) for k in ("label", "value", "unit", "target", "met")})
-                for f in given]  # fmt: skip
+        keys = ("label", "value", "unit", "target", "met", "peer", "ratio")
+        return [figure(**{k: f.get(k) for k in keys}) for f in given]
     targets = result.get("targets")
     if not isinstance(targets, dict):
         targets = {}
@@ -153,29 +159,59 @@ def summarise(record: dict[str, Any]) -> dict[str, Any]:
 # --- the table ---------------------------------------------------------------------------------
 
 
-def _value(row: dict[str, Any]) -> str:
-    value = row["value"]
+def _number(value: Any, unit: str) -> str:
+    if value is None:
+        return ""
     if isinstance(value, float):
         text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
     else:
         text = str(value)
-    return f"{text} {row['unit']}".strip() if row["unit"] else text
+    return f"{text} {unit}".strip() if unit else text
+
+
+def _ratio(row: dict[str, Any]) -> str:
+    ratio = row.get("ratio")
+    return f"{ratio:.2f}x" if isinstance(ratio, int | float) else ""
 
 
 def table(summaries: list[dict[str, Any]]) -> str:
-    """The one table: benchmark | figure | value | target | met?"""
+    """The one table: benchmark | figure | value | peer | ratio | target | met?"""
     marks = {True: "yes", False: "NO", None: ""}
-    lines = [("benchmark", "figure", "value", "target", "met?")]
+    lines = [("benchmark", "figure", "value", "peer", "ratio", "target", "met?")]
     for summary in summaries:
         for n, row in enumerate(summary["figures"]):
             name = summary["name"] if n == 0 else ""
-            lines.append((name, row["label"], _value(row), row["target"] or "", marks[row["met"]]))
-        lines.append(("", "all targets", "", "", marks[summary["met"]]))
+            lines.append((name, row["label"], _number(row["value"], row["unit"]),
+                          _number(row.get("peer"), row["unit"]), _ratio(row),
+                          row["target"] or "", marks[row["met"]]))  # fmt: skip
+        lines.append(("", "all targets", "", "", "", "", marks[summary["met"]]))
     widths = [min(max(len(line[i]) for line in lines), cap) for i, cap in enumerate(WIDTHS)]
     rule = "-+-".join("-" * w for w in widths)
-    out = [" | ".join(cell[:w].ljust(w) for cell, w in zip(line, widths, strict=True))
+    out = [" | ".join(cell[:w].ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
            for line in lines]  # fmt: skip
     return "\n".join([out[0], rule, *out[1:]])
+
+
+def missed(summaries: list[dict[str, Any]]) -> list[str]:
+    """Every missed target as ``benchmark: figure value (target)``; failures included."""
+    found = []
+    for summary in summaries:
+        rows = [row for row in summary["figures"] if row["met"] is False]
+        for row in rows:
+            shown = (_ratio(row) or _number(row["value"], row["unit"]))[:80]
+            target = f" ({row['target']})" if row["target"] else ""
+            found.append(f"{summary['name']}: {row['label']} {shown}{target}".strip())
+        if not summary["met"] and not rows:
+            found.append(f"{summary['name']}: not met")
+    return found
+
+
+def verdict(summaries: list[dict[str, Any]]) -> str:
+    """The last line ``make bench`` prints."""
+    if not summaries:
+        return "missed: no benchmark ran"
+    lost = missed(summaries)
+    return f"missed: {'; '.join(lost)}" if lost else "all targets met"
 
 
 def main(argv: list[str]) -> int:
@@ -197,10 +233,13 @@ def main(argv: list[str]) -> int:
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(),
                     "python": platform.python_version(), "platform": platform.platform()},
         "benchmarks": summaries,
+        "missed": missed(summaries),
     }  # fmt: skip
     RESULTS.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    print(f"\nwritten {RESULTS.relative_to(HERE.parent)}", file=sys.stderr)
-    return 0 if summaries and all(s["met"] for s in summaries) else 1
+    print(f"\nwritten {RESULTS.relative_to(HERE.parent)}", file=sys.stderr, flush=True)
+    line = verdict(summaries)
+    print(line)
+    return 0 if line == "all targets met" else 1
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 **The figure format** that ``python -m benchmarks`` prints as one table: a benchmark's ``run()``
 returns ``{"name": ..., "figures": [figure(...), ...], ...}`` where each figure is
-``{"label", "value", "unit", "target", "met"}`` (``target`` is text such as ``">= 1000"``,
-``met`` is True, False or None when there is no target). Any other keys are free-form detail
-kept in ``benchmarks/results/latest.json``. Benchmarks written before this convention (flat
+``{"label", "value", "unit", "target", "met", "peer", "ratio"}`` (``target`` is text such as
+``">= 1000"``, ``met`` is True, False or None when there is no target). A side-by-side
+comparison gives the peer's figure in ``peer`` (same unit) and ``ratio`` = value / peer, and its
+target is usually on the ratio (``"<= 2x"``): use :func:`versus`. Any other keys are free-form
+detail kept in ``benchmarks/results/latest.json``. Benchmarks written before this convention (flat
 dicts with ``targets``/``target`` and ``ok``) are adapted by the runner.
 
 **Peak memory** of a stretch of code: :class:`PeakRSS` resets the kernel's high-water mark of
@@ -39,9 +41,36 @@ def figure(
     unit: str = "",
     target: str = "",
     met: bool | None = None,
+    peer: float | int | None = None,
+    ratio: float | None = None,
 ) -> dict[str, Any]:
     """One row of the ``make bench`` table (see the module docstring)."""
-    return {"label": label, "value": value, "unit": unit, "target": target, "met": met}
+    return {"label": label, "value": value, "unit": unit, "target": target, "met": met,
+            "peer": peer, "ratio": ratio}  # fmt: skip
+
+
+def versus(
+    label: str,
+    value: float,
+    peer: float,
+    unit: str,
+    *,
+    at_most: float | None = None,
+    at_least: float | None = None,
+) -> dict[str, Any]:
+    """A side-by-side row: ours ``value`` against the ``peer``'s, the target on their ratio.
+
+    ``at_most`` is for costs (CPU seconds, memory: ours <= N times the peer's), ``at_least`` for
+    rates (requests/s: ours >= N times the peer's). The ratio is always value / peer.
+    """
+    ratio = round(value / peer, 2) if peer else None
+    if at_most is not None:
+        target, met = f"<= {at_most:g}x", ratio is not None and ratio <= at_most
+    elif at_least is not None:
+        target, met = f">= {at_least:g}x", ratio is not None and ratio >= at_least
+    else:
+        return figure(label, value, unit, peer=peer, ratio=ratio)
+    return figure(label, value, unit, target, met, peer=peer, ratio=ratio)
 
 
 def process_peak_mb() -> float:
