@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from aggregator.errors import ConfigError
 from aggregator.store.learning import read_editor_examples, store_model
-from aggregator.tagging.evaluation import cross_validate, held_out, score
+from aggregator.tagging.evaluation import cross_validate, errors, held_out, score
 from aggregator.tagging.labelled import read_examples
 from aggregator.tagging.learned import LearnedModel
 from aggregator.tagging.loading import load_masked_phrases, load_rules
@@ -105,8 +105,11 @@ def evaluate(
     params: TrainingParams = DEFAULT_PARAMS,
     folds: int = FOLDS,
     with_model: bool = True,
+    with_errors: bool = False,
 ) -> dict[str, Any]:
-    """Figures of :func:`aggregator.tagging.evaluation.score` (see the module docstring)."""
+    """Figures of :func:`aggregator.tagging.evaluation.score` (see the module docstring);
+    ``with_errors`` adds ``errors``: every wrong audience decision of the cross-validation
+    (never of the sealed half, which is not studied)."""
     taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
     make = shipped_tagger_factory(config_dir, morphology, taxonomy)
     dev: list[Example] = read_examples(development, taxonomy)
@@ -114,7 +117,12 @@ def evaluate(
         outcomes = cross_validate(
             dev, make, morphology, taxonomy, params, folds=folds, with_model=with_model
         )
-        return score(outcomes, taxonomy)
+        figures = score(outcomes, taxonomy)
+        if with_errors:
+            figures["errors"] = errors(outcomes, [tag.id for tag in taxonomy.audiences])
+        return figures
+    if with_errors:
+        raise ValueError("errors are listed for the development half only")
     test = read_examples(sealed, taxonomy)
     if not with_model:
         from aggregator.tagging.evaluation import tag_examples

@@ -120,6 +120,12 @@ def tags_train(
 @click.option("--folds", default=FOLDS, show_default=True, type=click.IntRange(2, 20))
 @click.option("--rules-only", is_flag=True, help="Measure the rules without a model.")
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@click.option(
+    "--errors",
+    "show_errors",
+    is_flag=True,
+    help="Also list every wrong audience decision with the rule or model that made it.",
+)
 @click.pass_context
 def tags_evaluate(
     ctx: click.Context,
@@ -128,10 +134,13 @@ def tags_evaluate(
     folds: int,
     rules_only: bool,
     as_json: bool,
+    show_errors: bool,
 ) -> None:
     """Precision and recall per audience and language: cross-validated, or on the sealed half."""
     config_dir = runtime_of(ctx).settings.config_dir
     development = list(labels) or development_files(config_dir)
+    if sealed and show_errors:
+        raise click.ClickException("--errors lists the development half only")
     held = sealed_files(config_dir) if sealed else []
     if sealed and not held:
         raise click.ClickException("no sealed files under tests/data/real/sealed/")
@@ -142,6 +151,7 @@ def tags_evaluate(
         morphology=create_morphology(),
         folds=folds,
         with_model=not rules_only,
+        with_errors=show_errors,
     )
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, sort_keys=True))
@@ -153,3 +163,5 @@ def tags_evaluate(
         else f"{what}, cross-validated ({folds} folds) on the development half"
     )
     click.echo(format_report(figures, title))
+    if show_errors:
+        click.echo("\n".join(["", "wrong audience decisions:", *figures["errors"]]))

@@ -21,7 +21,7 @@ from aggregator.tagging.match import Tagger
 from aggregator.tagging.morphology import Morphology
 from aggregator.tagging.taxonomy import Taxonomy
 from aggregator.tagging.training import DEFAULT_PARAMS, Example, TrainingParams, features_of, fit
-from aggregator.types import TagKind
+from aggregator.types import TagAssignment, TagKind, TagOrigin
 
 TaggerFactory = Callable[[LearnedModel | None], Tagger]
 
@@ -33,6 +33,7 @@ class Outcome:
     example: Example
     tags: Mapping[str, str]  # tag id -> strongest origin (rule | source | model)
     suggested: frozenset[str]
+    reasons: Mapping[str, str] = field(default_factory=dict)  # tag id -> why (for --errors)
 
 
 def tag_examples(tagger: Tagger, examples: Iterable[Example]) -> list[Outcome]:
@@ -40,11 +41,24 @@ def tag_examples(tagger: Tagger, examples: Iterable[Example]) -> list[Outcome]:
     for example in examples:
         tagging = tagger.assess(example.item)
         origins: dict[str, str] = {}
-        for assignment in tagging.assignments:
-            origins.setdefault(assignment.tag_id, assignment.origin.value)
+        reasons: dict[str, str] = {}
+        for assignment in [*tagging.assignments, *tagging.suggestions]:
+            if assignment in tagging.assignments:
+                origins.setdefault(assignment.tag_id, assignment.origin.value)
+            reasons.setdefault(assignment.tag_id, _reason(assignment))
         suggested = frozenset(a.tag_id for a in tagging.suggestions)
-        outcomes.append(Outcome(example, origins, suggested))
+        outcomes.append(Outcome(example, origins, suggested, reasons))
     return outcomes
+
+
+def _reason(assignment: TagAssignment) -> str:
+    """A short why: the rule and its matched words, or the model's probability and words."""
+    if assignment.origin is TagOrigin.MODEL:
+        return f"model {assignment.probability:.2f} ({', '.join(assignment.words)})"
+    if assignment.rule_id:
+        words = sorted({word for match in assignment.matches for word in match.words})
+        return f"{assignment.rule_id} ({', '.join(words)})"
+    return assignment.origin.value
 
 
 def fold_ids(
@@ -238,3 +252,24 @@ def format_report(figures: Mapping[str, Any], title: str) -> str:
         + (f" ({', '.join(tagged)})" if tagged else "")
     )
     return "\n".join(lines)
+
+
+def errors(outcomes: Iterable[Outcome], tags: Iterable[str]) -> list[str]:
+    """One line per wrong decision on ``tags``: false positives with the rule or model that
+    gave them, false negatives with the model's suggestion if there was one."""
+    wanted = list(tags)
+    lines = []
+    for outcome in outcomes:
+        example = outcome.example
+        for tag in wanted:
+            expected = example.labels.get(tag)
+            given = tag in outcome.tags
+            if expected is None or expected == given:
+                continue
+            kind = "fp" if given else "fn"
+            reason = outcome.reasons.get(tag, "")
+            if not given and reason:
+                reason = f"suggested: {reason}"
+            title = " ".join(example.item.title.split())[:90]
+            lines.append(f"{kind} {tag:15} {example.id:7} {example.language} {title}  [{reason}]")
+    return sorted(lines)

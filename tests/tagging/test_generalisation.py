@@ -160,11 +160,24 @@ def test_an_event_for_municipal_staff_is_for_professionals(shipped: Tagger) -> N
     assert got == {"audiences": ["professionals"], "topics": ["events"]}
 
 
-def test_a_grant_call_for_municipalities_is_funding_only(shipped: Tagger) -> None:
+def test_a_grant_call_that_municipalities_apply_for_is_funding_and_municipalities(
+    shipped: Tagger,
+) -> None:
+    # tests/data/real/LABELLING.md: grant calls whose eligible applicants are municipalities
+    # or wellbeing services counties are also for municipalities.
     got = tag(
         shipped,
         "Kunnille valtionavustusta kotoutumispalvelujen kehittämiseen",
         "Hakuaika päättyy 15.4.2026. Avustusta voivat hakea kunnat ja hyvinvointialueet.",
+    )
+    assert got["audiences"] == ["municipalities", "funding"]
+
+
+def test_a_city_grant_for_associations_is_funding_only(shipped: Tagger) -> None:
+    got = tag(
+        shipped,
+        "Kaupunki myöntää avustuksia järjestöjen kotoutumistyöhön",
+        "Avustusta voivat hakea yhdistykset, jotka tukevat maahanmuuttajien kotoutumista kunnassa.",
     )
     assert got["audiences"] == ["funding"]
 

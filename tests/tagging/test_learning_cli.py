@@ -102,6 +102,23 @@ def test_evaluate_prints_cross_validated_figures_per_audience_and_language(
     assert "rules, cross-validated (3 folds)" in text and "sv (53)" in text
 
 
+def test_evaluate_errors_lists_each_wrong_audience_decision_with_its_reason(
+    runtime: Runtime,
+) -> None:
+    code, output = run(runtime, "tags", "evaluate", "--folds", "3", "--rules-only", "--json")
+    figures = json.loads(output)
+    wrong = sum(c["fp"] + c["fn"] for c in figures["audiences"].values())
+    code, text = run(runtime, "tags", "evaluate", "--folds", "3", "--rules-only", "--errors")
+    assert code == 0, text
+    listed = text.split("wrong audience decisions:\n", 1)[1].splitlines()
+    assert len(listed) == wrong
+    false_positives = [line for line in listed if line.startswith("fp ")]
+    # a rule's false positive names the rule and the words it matched
+    assert false_positives and all("(" in line.rsplit("[", 1)[1] for line in false_positives)
+    code, text = run(runtime, "tags", "evaluate", "--sealed", "--errors")
+    assert code == 1 and "development half only" in text
+
+
 def test_evaluate_sealed_trains_on_development_and_scores_the_held_out_files(
     runtime: Runtime, tmp_path: Path
 ) -> None:
