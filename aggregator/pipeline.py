@@ -30,7 +30,6 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.clock import Clock
 from aggregator.errors import AggregatorError, StoreError, UnexpectedError
@@ -44,6 +43,7 @@ from aggregator.normalize.urls import url_key
 from aggregator.sources.base import SourceParser
 from aggregator.sources.registry import SourceConfig, parser_for
 from aggregator.store import ingest
+from aggregator.store.db import DatabaseError
 from aggregator.store.grants import CallSighting
 from aggregator.store.ingest import PageFailureRecord, RunWrite
 from aggregator.store.items import StoredText
@@ -170,7 +170,7 @@ def crawl_source(
                         crawl.pages_not_modified += 1
                         break
                     result = parser.parse_list(source, page)
-                except SQLAlchemyError:
+                except DatabaseError:
                     raise  # the database (stored validators), not the page: the run fails
                 except Exception as error:
                     if len(seen) == 1:
@@ -186,7 +186,7 @@ def crawl_source(
                 queue.extend(u for u in result.next_pages if u not in seen)
         except AggregatorError as error:
             crawl.failed_urls.append(error)
-        except SQLAlchemyError:
+        except DatabaseError:
             raise
         except Exception as error:  # the first page of this list, spoiled by a library or a bug
             crawl.failed_urls.append(UnexpectedError(start_url, error))
@@ -497,7 +497,7 @@ def run_source(source: SourceConfig, services: Services) -> RunReport:
         return _store_run(source, services, crawl, items, started)
     except AggregatorError as error:
         report = _failed_report(source, error, started, services.clock.now())
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         wrapped = StoreError(f"database error, nothing stored: {error.__class__.__name__}: {error}")
         report = _failed_report(source, wrapped, started, services.clock.now())
     except Exception as error:  # a parser bug must not stop the other sources

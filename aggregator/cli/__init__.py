@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 
 import click
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aggregator.cli.admin import admin
 from aggregator.cli.classify import classify
@@ -33,6 +32,7 @@ from aggregator.cli.subscribers import subscribers
 from aggregator.cli.tags import tags
 from aggregator.cli.verify import verify_command
 from aggregator.errors import AggregatorError
+from aggregator.store.db import UnusableDatabase, missing_schema
 
 COMMANDS: tuple[click.Command, ...] = (
     init,
@@ -73,13 +73,8 @@ def run() -> None:
     except AggregatorError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
-    except (OperationalError, ProgrammingError) as error:
+    except UnusableDatabase as error:
         click.echo(f"error: database: {error.orig or error}", err=True)
-        if _missing_schema(error):
+        if missing_schema(error):
             click.echo("the database has no tables yet: run `aggregator init` first", err=True)
         sys.exit(1)
-
-
-def _missing_schema(error: Exception) -> bool:
-    text = str(error).lower()
-    return "no such table" in text or ("relation" in text and "does not exist" in text)

@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from aggregator.cli.support import runtime_of
 from aggregator.display import table
 from aggregator.sources.registry import SourceConfig
+from aggregator.store.db import UnusableDatabase
 from aggregator.verify import HEADERS, RECORDED_SITES, verify
 
 
@@ -78,6 +78,6 @@ def _sources(ctx: click.Context) -> list[SourceConfig]:
     runtime = runtime_of(ctx)
     try:
         return runtime.sources()
-    except (OperationalError, ProgrammingError):
+    except UnusableDatabase:
         click.echo("no database: verifying the sources of sources.toml as configured", err=True)
         return list(runtime.configured_sources)

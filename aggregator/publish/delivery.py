@@ -40,7 +40,6 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from aggregator.clock import Clock, helsinki_date
 from aggregator.errors import DeliveryError
@@ -243,7 +242,7 @@ class DigestRunner:
                 composed_at=composed,
                 now=self.clock.now(),
             )
-        except IntegrityError:
+        except mailing.ClaimedElsewhere:
             report.add("skipped")
             return None
 

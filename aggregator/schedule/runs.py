@@ -15,8 +15,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from aggregator.clock import Clock
 from aggregator.health import Health, RunReport, RunStatus, is_stale
 from aggregator.pipeline import record_failure
@@ -31,6 +29,7 @@ from aggregator.schedule.jobs import (
     timetable,
 )
 from aggregator.sources.registry import SourceConfig
+from aggregator.store.db import DatabaseError
 from aggregator.store.jobs import FAILED, OK, JobResult, JobStateStore, change_jobs
 from aggregator.store.sources import read_health
 
@@ -164,7 +163,7 @@ class JobRuns:
         """Write job states; a database error is logged, never allowed to stop the job."""
         try:
             return change_jobs(self.runtime.engine, action)
-        except SQLAlchemyError as error:
+        except DatabaseError as error:
             log.warning("could not save a job state: %s", error)
             return None
 

@@ -42,7 +42,6 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.clock import Clock
 from aggregator.errors import SchedulerLocked, StoreError
@@ -61,6 +60,7 @@ from aggregator.schedule.jobs import (
 )
 from aggregator.schedule.runs import DigestRunner, JobRuns, SourceRunner
 from aggregator.sources.registry import SourceConfig
+from aggregator.store.db import DatabaseError
 from aggregator.store.lease import Lease
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ class ServiceScheduler:
         """Take the lease and schedule the jobs, or stand by, or refuse; returns at once."""
         try:
             taken = self.lease.try_acquire(self._clock.now())
-        except SQLAlchemyError as error:
+        except DatabaseError as error:
             cause = getattr(error, "orig", None) or error
             raise StoreError(
                 "cannot reach the scheduler lease (is the database initialised? run "
@@ -206,7 +206,7 @@ class ServiceScheduler:
         try:
             self.lease.release(self._clock.now())
             log.info("lease released")
-        except SQLAlchemyError as error:
+        except DatabaseError as error:
             log.warning("could not release the lease (it expires by itself): %s", error)
         self._active = False
 
@@ -224,7 +224,7 @@ class ServiceScheduler:
         now = self._clock.now()
         try:
             renewed = self.lease.renew(now)
-        except SQLAlchemyError as error:
+        except DatabaseError as error:
             log.warning("cannot renew the scheduler lease: %s", error)
             renewed = self.lease.held(now)
         if not renewed:
@@ -235,7 +235,7 @@ class ServiceScheduler:
     def _try_take_over(self) -> None:
         try:
             taken = self.lease.try_acquire(self._clock.now())
-        except SQLAlchemyError as error:
+        except DatabaseError as error:
             log.warning("cannot reach the scheduler lease: %s", error)
             return
         if taken:

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
 from aggregator.health import Health, is_stale
 from aggregator.schedule.config import SCHEDULE_FILE, ScheduleConfig, load_schedule_config
 from aggregator.schedule.jobs import SOURCE_JOB, split_job_id
@@ -25,11 +23,12 @@ from aggregator.store.jobs import (
     JobRecords,
     JobResult,
     JobStateStore,
-    job_records,
     read_job_records,
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from aggregator.runtime import Runtime
 
 DEFAULT_STALE_AFTER = ScheduleConfig().stale_after
@@ -56,14 +55,14 @@ class JobStateView:
 
 
 def job_states(
-    session: Session, *, now: datetime, stale_after: timedelta = DEFAULT_STALE_AFTER
+    engine: Engine, *, now: datetime, stale_after: timedelta = DEFAULT_STALE_AFTER
 ) -> dict[str, JobStateView]:
     """Every job the scheduler has recorded, by job id, with source failures joined in.
 
     ``stale_after`` is ``ScheduleConfig.stale_after`` (``[sources] stale_after_hours`` in
     config/schedule.toml); ``now`` comes from the caller's clock.
     """
-    return views_of(job_records(session, now), now, stale_after)
+    return views_of(read_job_records(engine, now), now, stale_after)
 
 
 def views_of(
@@ -94,8 +93,7 @@ def views_of(
 def read_job_states(runtime: Runtime) -> dict[str, JobStateView]:
     """:func:`job_states` with the runtime's clock and the stale threshold of its schedule."""
     config = load_schedule_config(runtime.settings.config_dir / SCHEDULE_FILE)
-    now = runtime.clock.now()
-    return views_of(read_job_records(runtime.engine, now), now, config.stale_after)
+    return job_states(runtime.engine, now=runtime.clock.now(), stale_after=config.stale_after)
 
 
 __all__ = [

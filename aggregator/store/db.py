@@ -16,11 +16,23 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+#: What any failure of the database raises; code outside ``store/`` catches this name.
+DatabaseError = SQLAlchemyError
+#: What a statement raises when the database cannot run it: unreachable, or without the tables.
+UnusableDatabase = (OperationalError, ProgrammingError)
+
+
+def missing_schema(error: Exception) -> bool:
+    """Whether ``error`` says the tables are not there (``aggregator init`` never ran)."""
+    text = str(error).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
+from aggregator.errors import StoreError
 from aggregator.store.db import session_scope
 from aggregator.store.deliveries import (
     DeliveryLog,
@@ -164,6 +166,10 @@ def due_basis(
         )
 
 
+class ClaimedElsewhere(StoreError):
+    """Another run claimed this delivery row first (the unique constraint refused ours)."""
+
+
 def claim(
     engine: Engine,
     *,
@@ -178,14 +184,19 @@ def claim(
     now: datetime,
 ) -> int | None:
     """Commit the delivery row as ``sending`` (a retry, or a new row); None if another run
-    has it. An IntegrityError (a concurrent run's row) is left to the caller."""
-    with session_scope(engine) as session:
-        log = DeliveryLog(session)
-        if state is not None:
-            return state.id if log.claim_retry(state.id, item_ids, now) else None
-        if supersede_older:
-            log.supersede_older(subscriber_id, frequency, period)
-        return log.claim_new(subscriber_id, frequency, period, item_ids, message_id, composed_at)
+    has it. :class:`ClaimedElsewhere` when a concurrent run inserted the same row first."""
+    try:
+        with session_scope(engine) as session:
+            log = DeliveryLog(session)
+            if state is not None:
+                return state.id if log.claim_retry(state.id, item_ids, now) else None
+            if supersede_older:
+                log.supersede_older(subscriber_id, frequency, period)
+            return log.claim_new(
+                subscriber_id, frequency, period, item_ids, message_id, composed_at
+            )
+    except IntegrityError as error:
+        raise ClaimedElsewhere(f"{frequency} {period} of subscriber {subscriber_id}") from error
 
 
 def record_sent(

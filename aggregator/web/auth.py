@@ -18,10 +18,9 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlmodel import Session
 
-from aggregator.store import admin_sessions
 from aggregator.store.models import AdminUser
+from aggregator.store.request import RequestStore
 from aggregator.web.security import SESSION_COOKIE_BASE, cookie_name, cookie_secure
 
 SESSION_COOKIE = SESSION_COOKIE_BASE
@@ -54,13 +53,11 @@ def session_token(request: Request) -> str:
     return request.cookies.get(session_cookie(request), "")
 
 
-def start_session(request: Request, response: Response, session: Session, admin: AdminUser) -> None:
+def start_session(request: Request, response: Response, db: RequestStore, admin: AdminUser) -> None:
     """Log ``admin`` in: a new server-side session and its cookie (never reusing what the
     browser sent, so a planted session id is worthless)."""
     runtime = request.app.state.runtime
-    token = admin_sessions.start(
-        session, admin, runtime.clock.now(), timedelta(seconds=SESSION_MAX_AGE)
-    )
+    token = db.start_admin_session(admin, runtime.clock.now(), timedelta(seconds=SESSION_MAX_AGE))
     request.state.session_token = token  # pages rendered now bind their CSRF tokens to it
     response.set_cookie(
         session_cookie(request),
@@ -73,9 +70,9 @@ def start_session(request: Request, response: Response, session: Session, admin:
     )
 
 
-def end_session(request: Request, response: Response, session: Session) -> None:
+def end_session(request: Request, response: Response, db: RequestStore) -> None:
     """Log out: the server forgets the session, the browser drops the cookie."""
-    admin_sessions.end(session, session_token(request))
+    db.end_admin_session(session_token(request))
     response.delete_cookie(
         session_cookie(request),
         path="/",
@@ -85,13 +82,13 @@ def end_session(request: Request, response: Response, session: Session) -> None:
     )
 
 
-def session_admin(request: Request, session: Session) -> CurrentAdmin | None:
+def session_admin(request: Request, db: RequestStore) -> CurrentAdmin | None:
     """The admin whose live session the request's cookie opens, if any."""
     token = session_token(request)
     if not token:
         return None
     now = request.app.state.runtime.clock.now()
-    admin = admin_sessions.admin_for(session, token, now)
+    admin = db.admin_for(token, now)
     if admin is None:
         return None
     assert admin.id is not None

@@ -1,6 +1,6 @@
-"""Request-scoped dependencies: the runtime, a database session, the reader's language, the
-logged-in admin, and :func:`render_page`, which renders a template on ``base.html`` with
-everything the layout needs.
+"""Request-scoped dependencies: the runtime, the store in the request's one transaction
+(:mod:`aggregator.store.request`), the reader's language, the logged-in admin, and
+:func:`render_page`, which renders a template on ``base.html`` with everything the layout needs.
 
 Any page extending ``templates/base.html`` should be rendered with :func:`render_page` (or be
 given the same context from :func:`page_context`): the layout then shows the language switcher
@@ -17,13 +17,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from aggregator.clock import Clock
 from aggregator.i18n import LANGUAGE_NAMES, LANGUAGES, normalise_language
 from aggregator.runtime import Runtime
-from aggregator.store.db import session_scope
+from aggregator.store.request import RequestStore, request_store
 from aggregator.templating import render
 from aggregator.web.auth import CurrentAdmin, LoginRequired, session_admin, session_token
 from aggregator.web.security import csrf_token, is_secure_request
@@ -41,14 +40,14 @@ def get_clock(request: Request) -> Clock:
     return get_runtime(request).clock
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session per request, committed when the handler returns normally.
+def get_store(request: Request) -> Iterator[RequestStore]:
+    """The store in one transaction per request, committed when the handler returns normally.
 
-    Used through :data:`SessionDep`, whose ``scope="function"`` commits BEFORE the response is
+    Used through :data:`StoreDep`, whose ``scope="function"`` commits BEFORE the response is
     sent: a browser following a 303 after a POST must already see what the POST wrote.
     """
-    with session_scope(get_runtime(request).engine) as session:
-        yield session
+    with request_store(get_runtime(request).engine) as db:
+        yield db
 
 
 def _accept_language(header: str) -> str | None:
@@ -81,7 +80,7 @@ async def posted_form(request: Request) -> FormData:
     return await request.form()
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+StoreDep = Annotated[RequestStore, Depends(get_store, scope="function")]
 FormDep = Annotated[FormData, Depends(posted_form)]
 LanguageDep = Annotated[str, Depends(get_language)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -90,18 +89,18 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 # --- admins ----------------------------------------------------------------------------------
 
 
-def optional_admin(request: Request, session: SessionDep) -> CurrentAdmin | None:
+def optional_admin(request: Request, db: StoreDep) -> CurrentAdmin | None:
     """The logged-in admin or None (no database read without a session cookie)."""
     if not session_token(request):
         return None
-    admin = session_admin(request, session)
+    admin = session_admin(request, db)
     request.state.admin = admin
     return admin
 
 
-def require_admin(request: Request, session: SessionDep) -> CurrentAdmin:
+def require_admin(request: Request, db: StoreDep) -> CurrentAdmin:
     """The logged-in admin; anyone else is sent to the login page."""
-    admin = optional_admin(request, session)
+    admin = optional_admin(request, db)
     if admin is None:
         target = request.url.path
         if request.method == "GET" and request.url.query:

@@ -264,8 +264,7 @@ def test_sources_disabled_by_an_admin_leave_the_schedule_and_come_back(
     with session_scope(runtime.engine) as session:
         SourceStore(session).set_enabled(SOURCE_ID, True)
     wait_until(lambda: JOB in service.scheduled_jobs())
-    with session_scope(runtime.engine) as session:
-        view = job_states(session, now=datetime.now(UTC))[JOB]
+    view = job_states(runtime.engine, now=datetime.now(UTC))[JOB]
     assert view.next_run_at is not None and view.last_result == "ok"
 
 

@@ -31,17 +31,16 @@ def test_a_finished_run_shows_its_result_and_next_run(engine: Engine) -> None:
         store = JobStateStore(session)
         store.scheduled("source:keha-uutiset", T0)
         store.started("source:keha-uutiset", T0)
+    running = job_states(engine, now=T0)["source:keha-uutiset"]
+    assert running.running and running.last_run_at == T0 and running.last_result == ""
+    # Once no scheduler holds the lease, a run still marked running was cut off.
+    orphan = job_states(engine, now=T0 + timedelta(minutes=2))["source:keha-uutiset"]
+    assert not orphan.running and orphan.last_result == "interrupted"
     with session_scope(engine) as session:
-        running = job_states(session, now=T0)["source:keha-uutiset"]
-        assert running.running and running.last_run_at == T0 and running.last_result == ""
-        # Once no scheduler holds the lease, a run still marked running was cut off.
-        orphan = job_states(session, now=T0 + timedelta(minutes=2))["source:keha-uutiset"]
-        assert not orphan.running and orphan.last_result == "interrupted"
         JobStateStore(session).finished(
             "source:keha-uutiset", JobResult("failed", "timeout: read timed out"), T0 + DAY
         )
-    with session_scope(engine) as session:
-        view = job_states(session, now=T0)["source:keha-uutiset"]
+    view = job_states(engine, now=T0)["source:keha-uutiset"]
     assert (view.kind, view.target, view.running) == ("source", "keha-uutiset", False)
     assert (view.last_result, view.last_error) == ("failed", "timeout: read timed out")
     assert view.next_run_at == T0 + DAY and view.last_run_at == T0
@@ -56,11 +55,9 @@ def test_a_source_failing_longer_than_allowed_is_flagged_stale(engine: Engine) -
             JobStateStore(session).scheduled(f"source:{source_id}", T0 + DAY)
         JobStateStore(session).scheduled("digest:daily", T0 + DAY)
     clock.advance(47 * 3600)
-    with session_scope(engine) as session:
-        assert not job_states(session, now=clock.now())["source:keha-uutiset"].stale
+    assert not job_states(engine, now=clock.now())["source:keha-uutiset"].stale
     clock.advance(2 * 3600)
-    with session_scope(engine) as session:
-        views = job_states(session, now=clock.now(), stale_after=timedelta(hours=48))
+    views = job_states(engine, now=clock.now(), stale_after=timedelta(hours=48))
     assert views["source:keha-uutiset"].stale
     assert views["source:keha-uutiset"].failing_since == T0
     assert not views["source:tem-tiedotteet"].stale
@@ -75,8 +72,7 @@ def test_runs_left_running_by_a_dead_scheduler_are_marked_interrupted(engine: En
         store.finished("source:a", JobResult("ok"), T0 + DAY)
     with session_scope(engine) as session:
         assert JobStateStore(session).mark_interrupted() == ["digest:daily"]
-    with session_scope(engine) as session:
-        views = job_states(session, now=T0)
+    views = job_states(engine, now=T0)
     assert views["digest:daily"].last_result == "interrupted" and not views["digest:daily"].running
     assert views["source:a"].last_result == "ok"
 

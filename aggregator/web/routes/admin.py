@@ -15,10 +15,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from aggregator.store import audit
-from aggregator.store.admins import subscriber_counts
 from aggregator.store.models import AuditEntry
-from aggregator.web.deps import AdminDep, SessionDep, render_page
+from aggregator.web.deps import AdminDep, StoreDep, render_page
 
 router = APIRouter()
 
@@ -31,8 +29,8 @@ def admin_home(admin: AdminDep) -> RedirectResponse:
 
 
 @router.get("/admin/subscribers", response_class=HTMLResponse)
-def subscribers(request: Request, session: SessionDep, admin: AdminDep) -> HTMLResponse:
-    return render_page(request, "admin/subscribers.html", counts=subscriber_counts(session))
+def subscribers(request: Request, db: StoreDep, admin: AdminDep) -> HTMLResponse:
+    return render_page(request, "admin/subscribers.html", counts=db.subscriber_counts())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +72,12 @@ def _compact(value: dict[str, Any] | None) -> str:
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
-def audit_log(request: Request, session: SessionDep, admin: AdminDep) -> HTMLResponse:
+def audit_log(request: Request, db: StoreDep, admin: AdminDep) -> HTMLResponse:
     try:
         page = max(1, min(int(request.query_params.get("page", "1")), 1000))
     except ValueError:
         page = 1
-    entries = audit.recent(session, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+    entries = db.audit_log(limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
     rows = [_row(entry) for entry in entries[:AUDIT_PAGE]]
     return render_page(
         request,

@@ -18,10 +18,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from aggregator.errors import AggregatorError
 from aggregator.runtime import Runtime
 from aggregator.sources.toml_block import source_blocks
-from aggregator.store import audit
-from aggregator.store.added_sources import AddedSourceStore
 from aggregator.web.add_source import AddSourceForm, Preview, check, preview
-from aggregator.web.deps import AdminDep, FormDep, RuntimeDep, SessionDep, render_page
+from aggregator.web.deps import AdminDep, FormDep, RuntimeDep, StoreDep, render_page
 
 router = APIRouter()
 TEMPLATE = "admin/source_new.html"
@@ -53,16 +51,15 @@ def preview_source(
 
 @router.post("/admin/sources/new", response_model=None)
 def save_source(
-    request: Request, session: SessionDep, runtime: RuntimeDep, admin: AdminDep, posted: FormDep
+    request: Request, db: StoreDep, runtime: RuntimeDep, admin: AdminDep, posted: FormDep
 ) -> Any:
     form = AddSourceForm.of(posted)
     now = runtime.clock.now()
     definition, problem = check(form, _taken(runtime), actor=admin.email, at=now)
     if problem:
         return _page(request, url=form.url, form=form, error=problem, status_code=422)
-    AddedSourceStore(session).add(definition, from_url=form.url, actor=admin.email, at=now)
-    audit.record(
-        session,
+    db.added_sources.add(definition, from_url=form.url, actor=admin.email, at=now)
+    db.audit(
         actor=admin.email,
         action="source.add",
         entity_type="source",
@@ -75,8 +72,8 @@ def save_source(
 
 
 @router.get("/admin/sources/export.toml")
-def export_added(session: SessionDep, admin: AdminDep) -> Response:
-    rows = AddedSourceStore(session).all()
+def export_added(db: StoreDep, admin: AdminDep) -> Response:
+    rows = db.added_sources.all()
     text = source_blocks(
         (row.definition, f"added in the admin by {row.added_by} on {row.added_at:%Y-%m-%d}")
         for row in rows

@@ -15,9 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from aggregator.store.queries import count_items, find_items, get_item
-from aggregator.store.tags import TagStore
-from aggregator.web.deps import AdminDep, LanguageDep, RuntimeDep, SessionDep, render_page
+from aggregator.web.deps import AdminDep, LanguageDep, RuntimeDep, StoreDep, render_page
 from aggregator.web.filters import PAGE_SIZE, parse_filters
 from aggregator.web.routes.admin_rules import tagging
 from aggregator.web.views import source_names, tag_badges, tag_options
@@ -29,9 +27,9 @@ ACTIONS = ("add", "remove", "reset")
 
 @router.get("/admin/items", response_class=HTMLResponse)
 def item_list(
-    request: Request, session: SessionDep, language: LanguageDep, admin: AdminDep
+    request: Request, db: StoreDep, language: LanguageDep, admin: AdminDep
 ) -> HTMLResponse:
-    options = tag_options(TagStore(session).taxonomy(), language)
+    options = tag_options(db.tags.taxonomy(), language)
     filters = parse_filters(
         request.query_params,
         audiences=[o.id for o in options if o.kind == "audience"],
@@ -40,12 +38,12 @@ def item_list(
         languages=(),
     )
     item_filter = filters.item_filter()
-    total = count_items(session, item_filter)
+    total = db.count_items(item_filter)
     return render_page(
         request,
         "admin/items.html",
         filters=filters,
-        stories=find_items(session, item_filter),
+        stories=db.find_items(item_filter),
         total=total,
         pages=max(1, -(-total // PAGE_SIZE)),
         labels={o.id: o.label for o in options},
@@ -57,18 +55,18 @@ def item_list(
 def item_tags_page(
     item_id: int,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     language: LanguageDep,
     admin: AdminDep,
 ) -> HTMLResponse:
-    story = get_item(session, item_id)
+    story = db.get_item(item_id)
     if story is None:
         raise HTTPException(status_code=404)
-    options = tag_options(TagStore(session).taxonomy(), language)
+    options = tag_options(db.tags.taxonomy(), language)
     # labels of inactive tags too: a story may still carry a topic that was deactivated
-    every = tag_options(TagStore(session).taxonomy(active_only=False), language)
-    overrides = TagStore(session).overrides([item_id]).get(item_id, [])
+    every = tag_options(db.tags.taxonomy(active_only=False), language)
+    overrides = db.tags.overrides([item_id]).get(item_id, [])
     return render_page(
         request,
         "admin/item.html",
@@ -86,7 +84,7 @@ def item_tags_page(
 def change_tag(
     item_id: int,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     admin: AdminDep,
     action: Annotated[str, Form()],
@@ -94,8 +92,8 @@ def change_tag(
     note: Annotated[str, Form(max_length=500)] = "",
     note_public: Annotated[bool, Form()] = False,
 ) -> Any:
-    story = get_item(session, item_id)
-    store = TagStore(session)
+    story = db.get_item(item_id)
+    store = db.tags
     if story is None:
         raise HTTPException(status_code=404)
     if action not in ACTIONS or tag not in store.kinds():
@@ -107,5 +105,5 @@ def change_tag(
         store.clear_override(item_id, tag, admin.email, now)
     else:
         store.set_override(item_id, tag, action, admin.email, now, note.strip(), note_public)
-    tagging(request).tag_story(session, item_id, now)
+    tagging(request).tag_story(db, item_id, now)
     return RedirectResponse(f"/admin/items/{item_id}?done={action}", status_code=303)

@@ -16,21 +16,19 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from aggregator.display import source_display_names
 from aggregator.runtime import Runtime
-from aggregator.store import audit
-from aggregator.store.queries import ItemFilter, StoryView, find_items
+from aggregator.store.queries import ItemFilter, StoryView
+from aggregator.store.request import RequestStore
 from aggregator.store.tagging import RulePreview
-from aggregator.store.tags import TagStore
 from aggregator.web.deps import (
     AdminDep,
     FormDep,
     LanguageDep,
     RuntimeDep,
-    SessionDep,
+    StoreDep,
     render_page,
 )
 from aggregator.web.rule_form import RuleForm, errors_by_field, parse_rule_form, rule_message
@@ -58,19 +56,19 @@ class Draft:
     warnings: tuple[str, ...] = ()
 
 
-def _check(request: Request, session: Session, posted: FormData) -> Draft:
+def _check(request: Request, db: RequestStore, posted: FormData) -> Draft:
     form = parse_rule_form(posted)
     is_new = posted.get("is_new") == "1"
-    taken = {row.id for row in TagStore(session).rules()}
+    taken = {row.id for row in db.tags.rules()}
     if not is_new:
         taken.discard(form.id)  # an edited rule keeps its id; a new one may not reuse one
-    check = tagging(request).check(session, form.record(), taken)
+    check = tagging(request).check(db, form.record(), taken)
     return Draft(form, is_new, frozenset(taken), errors_by_field(check.errors), check.warnings)
 
 
 def _workbench(
     request: Request,
-    session: Session,
+    db: RequestStore,
     runtime: Runtime,
     language: str,
     draft: Draft,
@@ -89,7 +87,7 @@ def _workbench(
             for name, messages in draft.errors.items()
         },
         warnings=[rule_message(m, language) for m in draft.warnings],
-        tags=tag_options(TagStore(session).taxonomy(), language),
+        tags=tag_options(db.tags.taxonomy(), language),
         sources=list(source_display_names(runtime.configured_sources).items()),
         **extra,
     )
@@ -97,13 +95,13 @@ def _workbench(
 
 @router.get("/admin/rules", response_class=HTMLResponse)
 def rule_list(
-    request: Request, session: SessionDep, language: LanguageDep, admin: AdminDep
+    request: Request, db: StoreDep, language: LanguageDep, admin: AdminDep
 ) -> HTMLResponse:
-    labels = {o.id: o.label for o in tag_options(TagStore(session).taxonomy(), language)}
+    labels = {o.id: o.label for o in tag_options(db.tags.taxonomy(), language)}
     return render_page(
         request,
         "admin/rules.html",
-        rules=[(row, RuleForm.of(row.definition)) for row in TagStore(session).rules()],
+        rules=[(row, RuleForm.of(row.definition)) for row in db.tags.rules()],
         labels=labels,
     )
 
@@ -111,12 +109,12 @@ def rule_list(
 @router.get("/admin/rules/new", response_class=HTMLResponse)
 def new_rule(
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     language: LanguageDep,
     admin: AdminDep,
 ) -> HTMLResponse:
-    return _workbench(request, session, runtime, language, Draft(RuleForm(), is_new=True))
+    return _workbench(request, db, runtime, language, Draft(RuleForm(), is_new=True))
 
 
 def _applied(request: Request) -> dict[str, str] | None:
@@ -132,17 +130,17 @@ def _applied(request: Request) -> dict[str, str] | None:
 def edit_rule(
     rule_id: str,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     language: LanguageDep,
     admin: AdminDep,
 ) -> HTMLResponse:
-    row = next((r for r in TagStore(session).rules() if r.id == rule_id), None)
+    row = next((r for r in db.tags.rules() if r.id == rule_id), None)
     if row is None:
         raise HTTPException(status_code=404)
     return _workbench(
         request,
-        session,
+        db,
         runtime,
         language,
         Draft(RuleForm.of(row.definition), is_new=False),
@@ -151,17 +149,17 @@ def edit_rule(
     )
 
 
-def _stories(session: Session, ids: tuple[int, ...]) -> list[StoryView]:
+def _stories(db: RequestStore, ids: tuple[int, ...]) -> list[StoryView]:
     if not ids:
         return []
-    return find_items(session, ItemFilter(item_ids=ids[:PREVIEW_LIMIT], limit=PREVIEW_LIMIT))
+    return db.find_items(ItemFilter(item_ids=ids[:PREVIEW_LIMIT], limit=PREVIEW_LIMIT))
 
 
-def _preview_context(session: Session, result: RulePreview) -> dict[str, Any]:
+def _preview_context(db: RequestStore, result: RulePreview) -> dict[str, Any]:
     return {
         "preview": result,
-        "added": _stories(session, result.added),
-        "removed": _stories(session, result.removed),
+        "added": _stories(db, result.added),
+        "removed": _stories(db, result.removed),
         "preview_limit": PREVIEW_LIMIT,
     }
 
@@ -169,45 +167,45 @@ def _preview_context(session: Session, result: RulePreview) -> dict[str, Any]:
 @router.post("/admin/rules/preview", response_class=HTMLResponse)
 def preview(
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     language: LanguageDep,
     admin: AdminDep,
     posted: FormDep,
 ) -> HTMLResponse:
     """The draft's effect on every stored story; nothing is saved."""
-    draft = _check(request, session, posted)
+    draft = _check(request, db, posted)
     if draft.errors:
-        return _workbench(request, session, runtime, language, draft, status_code=422)
-    rule = tagging(request).validate(session, draft.form.record(), draft.taken)
-    result = tagging(request).preview(session, rule)
-    context = _preview_context(session, result)
-    return _workbench(request, session, runtime, language, draft, **context)
+        return _workbench(request, db, runtime, language, draft, status_code=422)
+    rule = tagging(request).validate(db, draft.form.record(), draft.taken)
+    result = tagging(request).preview(db, rule)
+    context = _preview_context(db, result)
+    return _workbench(request, db, runtime, language, draft, **context)
 
 
 @router.post("/admin/rules/save", response_model=None)
 def save(
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     language: LanguageDep,
     admin: AdminDep,
     posted: FormDep,
 ) -> HTMLResponse | RedirectResponse:
-    draft = _check(request, session, posted)
+    draft = _check(request, db, posted)
     if draft.errors:
-        return _workbench(request, session, runtime, language, draft, status_code=422)
-    rule = tagging(request).validate(session, draft.form.record(), draft.taken)
+        return _workbench(request, db, runtime, language, draft, status_code=422)
+    rule = tagging(request).validate(db, draft.form.record(), draft.taken)
     now = runtime.clock.now()
-    TagStore(session).save_rule(rule.to_dict(), admin.email, now)
-    tagging(request).rules_saved(session, now)
+    db.tags.save_rule(rule.to_dict(), admin.email, now)
+    tagging(request).rules_saved(db, now)
     return RedirectResponse(f"/admin/rules/{quote(rule.id)}?saved=1", status_code=303)
 
 
 @router.post("/admin/rules/apply")
 def apply_to_history(
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     admin: AdminDep,
     posted: FormDep,
@@ -216,9 +214,8 @@ def apply_to_history(
     value = posted.get("rule_id", "")
     rule_id = value if isinstance(value, str) else ""
     now = runtime.clock.now()
-    result = tagging(request).retag_all(session, now)
-    audit.record(
-        session,
+    result = tagging(request).retag_all(db, now)
+    db.audit(
         actor=admin.email,
         action="rules.apply_history",
         entity_type="rule",

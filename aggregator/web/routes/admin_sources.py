@@ -16,18 +16,17 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlmodel import Session
 
 from aggregator.pipeline import run_source
 from aggregator.runtime import Runtime
 from aggregator.schedule.config import SCHEDULE_FILE, load_schedule_config
 from aggregator.schedule.jobs import source_job_id
-from aggregator.schedule.state import JobStateView, job_states
+from aggregator.schedule.state import JobStateView, views_of
 from aggregator.sources.registry import SourceConfig
-from aggregator.store import audit, versions
 from aggregator.store.models import SourceState, UrlFailure
-from aggregator.store.sources import WEEK, SourceStore
-from aggregator.web.deps import AdminDep, FormDep, RuntimeDep, SessionDep, render_page
+from aggregator.store.request import RequestStore
+from aggregator.store.sources import WEEK
+from aggregator.web.deps import AdminDep, FormDep, RuntimeDep, StoreDep, render_page
 from aggregator.web.source_form import SourceForm, parse_source_form
 
 log = logging.getLogger(__name__)
@@ -57,15 +56,13 @@ def _configured(runtime: Runtime, source_id: str) -> SourceConfig:
 
 
 @router.get("/admin/sources", response_class=HTMLResponse)
-def dashboard(
-    request: Request, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
-) -> HTMLResponse:
-    store = SourceStore(session)
+def dashboard(request: Request, db: StoreDep, runtime: RuntimeDep, admin: AdminDep) -> HTMLResponse:
+    store = db.sources
     states = store.all_states()
     now = runtime.clock.now()
     per_week = store.new_items_since(now - WEEK)
     schedule = load_schedule_config(runtime.settings.config_dir / SCHEDULE_FILE)
-    jobs = job_states(session, now=now, stale_after=schedule.stale_after)
+    jobs = views_of(db.job_records(now), now, schedule.stale_after)
     configured = {s.id: s for s in runtime.definitions()}
     added = {s.id for s in runtime.added_sources()}
     failing = store.url_failures_by_source()
@@ -96,15 +93,14 @@ def _back(done: str, source_id: str) -> RedirectResponse:
     return RedirectResponse(f"/admin/sources?done={done}#source-{source_id}", status_code=303)
 
 
-def _switch(session: Session, runtime: Runtime, source_id: str, enabled: bool, actor: str) -> None:
-    store = SourceStore(session)
+def _switch(db: RequestStore, runtime: Runtime, source_id: str, enabled: bool, actor: str) -> None:
+    store = db.sources
     before = store.state(source_id).enabled
     store.set_enabled(source_id, enabled)
     # Forms and filters read the switch directly; feeds and the OPML list are rebuilt at the
     # next content version, which the feed cache reads at most a second later.
-    versions.bump(session, runtime.clock.now())
-    audit.record(
-        session,
+    db.content_changed(runtime.clock.now())
+    db.audit(
         actor=actor,
         action="source.enable" if enabled else "source.disable",
         entity_type="source",
@@ -116,16 +112,16 @@ def _switch(session: Session, runtime: Runtime, source_id: str, enabled: bool, a
 
 
 @router.post("/admin/sources/{source_id}/enable")
-def enable(source_id: str, session: SessionDep, runtime: RuntimeDep, admin: AdminDep) -> Any:
+def enable(source_id: str, db: StoreDep, runtime: RuntimeDep, admin: AdminDep) -> Any:
     _configured(runtime, source_id)
-    _switch(session, runtime, source_id, True, admin.email)
+    _switch(db, runtime, source_id, True, admin.email)
     return _back("enabled", source_id)
 
 
 @router.post("/admin/sources/{source_id}/disable")
-def disable(source_id: str, session: SessionDep, runtime: RuntimeDep, admin: AdminDep) -> Any:
+def disable(source_id: str, db: StoreDep, runtime: RuntimeDep, admin: AdminDep) -> Any:
     _configured(runtime, source_id)
-    _switch(session, runtime, source_id, False, admin.email)
+    _switch(db, runtime, source_id, False, admin.email)
     return _back("disabled", source_id)
 
 
@@ -145,11 +141,10 @@ def fetch_job(runtime: Runtime, source_id: str) -> Callable[[], None]:
 
 @router.post("/admin/sources/{source_id}/fetch")
 def fetch_now(
-    source_id: str, request: Request, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
+    source_id: str, request: Request, db: StoreDep, runtime: RuntimeDep, admin: AdminDep
 ) -> Any:
     _configured(runtime, source_id)
-    audit.record(
-        session,
+    db.audit(
         actor=admin.email,
         action="source.fetch_now",
         entity_type="source",
@@ -164,7 +159,7 @@ def fetch_now(
 
 @router.get("/admin/sources/{source_id}/edit", response_class=HTMLResponse)
 def edit_page(
-    source_id: str, request: Request, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
+    source_id: str, request: Request, db: StoreDep, runtime: RuntimeDep, admin: AdminDep
 ) -> HTMLResponse:
     configured = _configured(runtime, source_id)
     effective = runtime.source(source_id)
@@ -181,7 +176,7 @@ def edit_page(
 def edit(
     source_id: str,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     admin: AdminDep,
     posted: FormDep,
@@ -197,32 +192,28 @@ def edit(
             form=form,
             errors=errors,
         )
-    _save_edit(session, runtime, configured, form, admin.email)
+    _save_edit(db, runtime, configured, form, admin.email)
     return _back("saved", source_id)
 
 
 def _save_edit(
-    session: Session, runtime: Runtime, configured: SourceConfig, form: SourceForm, actor: str
+    db: RequestStore, runtime: Runtime, configured: SourceConfig, form: SourceForm, actor: str
 ) -> None:
-    store = SourceStore(session)
-    row = store.state(configured.id)
-    before = dict(row.overrides)
+    store = db.sources
+    before = dict(store.state(configured.id).overrides)
     changed = form.overrides_against(configured)
     kept = {k: v for k, v in before.items() if k not in SourceForm.FIELDS}
-    row.overrides = {**kept, **changed}
-    session.add(row)
-    versions.bump(session, runtime.clock.now())  # feeds name the publisher
-    if before.get("urls", list(configured.urls)) != row.overrides.get(
-        "urls", list(configured.urls)
-    ):
+    overrides = {**kept, **changed}
+    db.set_source_overrides(configured.id, overrides)
+    db.content_changed(runtime.clock.now())  # feeds name the publisher
+    if before.get("urls", list(configured.urls)) != overrides.get("urls", list(configured.urls)):
         store.forget_validators(configured.id)
-    audit.record(
-        session,
+    db.audit(
         actor=actor,
         action="source.edit",
         entity_type="source",
         entity_id=configured.id,
         before=before,
-        after=dict(row.overrides),
+        after=overrides,
         at=runtime.clock.now(),
     )

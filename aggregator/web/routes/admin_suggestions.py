@@ -14,9 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from aggregator.store.learning import count_pending, decide, pending_suggestions
-from aggregator.store.tags import TagStore
-from aggregator.web.deps import AdminDep, LanguageDep, RuntimeDep, SessionDep, render_page
+from aggregator.web.deps import AdminDep, LanguageDep, RuntimeDep, StoreDep, render_page
 from aggregator.web.routes.admin_rules import tagging
 from aggregator.web.views import tag_options
 
@@ -28,14 +26,14 @@ PAGE = 100
 
 @router.get("/admin/suggestions", response_class=HTMLResponse)
 def suggestion_queue(
-    request: Request, session: SessionDep, language: LanguageDep, admin: AdminDep
+    request: Request, db: StoreDep, language: LanguageDep, admin: AdminDep
 ) -> HTMLResponse:
-    every = tag_options(TagStore(session).taxonomy(active_only=False), language)
+    every = tag_options(db.tags.taxonomy(active_only=False), language)
     return render_page(
         request,
         "admin/suggestions.html",
-        suggestions=pending_suggestions(session, PAGE),
-        total=count_pending(session),
+        suggestions=db.pending_suggestions(PAGE),
+        total=db.count_pending(),
         labels={o.id: o.label for o in every},
         done=request.query_params.get("done", ""),
     )
@@ -46,7 +44,7 @@ def decide_suggestion(
     item_id: int,
     tag_id: str,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     admin: AdminDep,
     decision: Annotated[str, Form()],
@@ -54,7 +52,7 @@ def decide_suggestion(
     if decision not in DECISIONS:
         raise HTTPException(status_code=422, detail="unknown decision")
     now = runtime.clock.now()
-    if not decide(session, item_id, tag_id, decision == "confirm", admin.email, now):
+    if not db.decide_suggestion(item_id, tag_id, decision == "confirm", admin.email, now):
         raise HTTPException(status_code=404, detail="no such pending suggestion")
-    tagging(request).tag_story(session, item_id, now)
+    tagging(request).tag_story(db, item_id, now)
     return RedirectResponse(f"/admin/suggestions?done={decision}", status_code=303)

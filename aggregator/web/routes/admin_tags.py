@@ -22,20 +22,18 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlmodel import Session
 
 from aggregator.runtime import Runtime
-from aggregator.store import tagging as curation
 from aggregator.store.models import TagRow
-from aggregator.store.tag_usage import TagUsage, tag_usage
-from aggregator.store.tags import TagStore
+from aggregator.store.request import RequestStore
+from aggregator.store.tag_usage import TagUsage
 from aggregator.types import TagKind
 from aggregator.web.deps import (
     AdminDep,
     FormDep,
     LanguageDep,
     RuntimeDep,
-    SessionDep,
+    StoreDep,
     get_language,
     render_page,
 )
@@ -63,28 +61,28 @@ class TagLine:
     usage: TagUsage
 
 
-def _all_tags(session: Session) -> list[TagRow]:
+def _all_tags(db: RequestStore) -> list[TagRow]:
     """Every tag, active or not, audiences first, in taxonomy order."""
-    rows = TagStore(session).taxonomy(active_only=False)
+    rows = db.tags.taxonomy(active_only=False)
     return sorted(rows, key=lambda row: row.kind != TagKind.AUDIENCE.value)
 
 
-def _tag(session: Session, tag_id: str) -> TagRow:
-    row = next((r for r in TagStore(session).taxonomy(active_only=False) if r.id == tag_id), None)
+def _tag(db: RequestStore, tag_id: str) -> TagRow:
+    row = next((r for r in db.tags.taxonomy(active_only=False) if r.id == tag_id), None)
     if row is None:
         raise HTTPException(status_code=404)
     return row
 
 
-def _others(session: Session, tag_id: str) -> list[dict[str, Any]]:
-    return [row.model_dump() for row in _all_tags(session) if row.id != tag_id]
+def _others(db: RequestStore, tag_id: str) -> list[dict[str, Any]]:
+    return [row.model_dump() for row in _all_tags(db) if row.id != tag_id]
 
 
-def _save(session: Session, runtime: Runtime, data: dict[str, Any], actor: str) -> None:
+def _save(db: RequestStore, runtime: Runtime, data: dict[str, Any], actor: str) -> None:
     """Store (audited) and make every tagger rebuild over the changed taxonomy."""
     now = runtime.clock.now()
-    TagStore(session).save_tag(data, actor, now)
-    curation.rules_changed(session, now)
+    db.tags.save_tag(data, actor, now)
+    db.rules_changed(now)
 
 
 def _tag_page(tag_id: str, done: str) -> RedirectResponse:
@@ -96,10 +94,10 @@ def _tag_page(tag_id: str, done: str) -> RedirectResponse:
 
 @router.get("/admin/tags", response_class=HTMLResponse)
 def tag_list(
-    request: Request, session: SessionDep, language: LanguageDep, admin: AdminDep
+    request: Request, db: StoreDep, language: LanguageDep, admin: AdminDep
 ) -> HTMLResponse:
-    rows = _all_tags(session)
-    usage = tag_usage(session)
+    rows = _all_tags(db)
+    usage = db.tag_usage()
     added = next((r for r in rows if r.id == request.query_params.get("added")), None)
     return render_page(
         request,
@@ -131,20 +129,20 @@ def new_topic(request: Request, admin: AdminDep) -> HTMLResponse:
 @router.post("/admin/tags/new", response_model=None)
 def add_topic(
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     admin: AdminDep,
     posted: FormDep,
 ) -> HTMLResponse | RedirectResponse:
     """A new topic, active at once; it goes after every existing tag."""
     draft = parse_tag_form(posted)
-    others = _others(session, "")
+    others = _others(db, "")
     errors = check_tag_form(draft, others, is_new=True)
     if errors:
         return _new_topic_page(request, draft, errors, status_code=422)
     position = max((int(tag["position"]) for tag in others), default=-1) + 1
     data = {"id": draft.id, "kind": TagKind.TOPIC.value, **draft.texts()}
-    _save(session, runtime, {**data, "active": True, "position": position}, admin.email)
+    _save(db, runtime, {**data, "active": True, "position": position}, admin.email)
     query = urlencode({"added": draft.id})
     return RedirectResponse(f"/admin/tags?{query}#tag-{quote(draft.id)}", status_code=303)
 
@@ -154,7 +152,7 @@ def add_topic(
 
 def _tag_page_view(
     request: Request,
-    session: Session,
+    db: RequestStore,
     row: TagRow,
     *,
     form: TagForm | None = None,
@@ -172,7 +170,7 @@ def _tag_page_view(
         label=label_of(row, get_language(request)),
         form=form or TagForm.of(row.model_dump()),
         errors=errors or {},
-        usage=tag_usage(session, row.id).get(row.id, TagUsage()),
+        usage=db.tag_usage(row.id).get(row.id, TagUsage()),
         done=done if done in DONE else "",
         refused=refused,
         limits=LIMITS,
@@ -180,29 +178,29 @@ def _tag_page_view(
 
 
 @router.get("/admin/tags/{tag_id}", response_class=HTMLResponse)
-def edit_tag(tag_id: str, request: Request, session: SessionDep, admin: AdminDep) -> HTMLResponse:
-    return _tag_page_view(request, session, _tag(session, tag_id))
+def edit_tag(tag_id: str, request: Request, db: StoreDep, admin: AdminDep) -> HTMLResponse:
+    return _tag_page_view(request, db, _tag(db, tag_id))
 
 
 @router.post("/admin/tags/{tag_id}", response_model=None)
 def save_tag(
     tag_id: str,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     admin: AdminDep,
     posted: FormDep,
 ) -> HTMLResponse | RedirectResponse:
     """New labels and descriptions; the id and kind never change (feeds and rules use them)."""
-    row = _tag(session, tag_id)
+    row = _tag(db, tag_id)
     draft = replace(parse_tag_form(posted), id=row.id)
-    errors = check_tag_form(draft, _others(session, row.id), is_new=False)
+    errors = check_tag_form(draft, _others(db, row.id), is_new=False)
     if errors:
-        return _tag_page_view(request, session, row, form=draft, errors=errors, status_code=422)
+        return _tag_page_view(request, db, row, form=draft, errors=errors, status_code=422)
     changes = draft.changes(row.model_dump())
     if not changes:
         return _tag_page(row.id, "unchanged")
-    _save(session, runtime, {"id": row.id, **changes}, admin.email)
+    _save(db, runtime, {"id": row.id, **changes}, admin.email)
     return _tag_page(row.id, "saved")
 
 
@@ -210,25 +208,23 @@ def save_tag(
 def deactivate(
     tag_id: str,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     admin: AdminDep,
 ) -> HTMLResponse | RedirectResponse:
     """Hide a topic everywhere; refused for audiences and while enabled rules give it."""
-    row = _tag(session, tag_id)
-    usage = tag_usage(session, row.id).get(row.id, TagUsage())
+    row = _tag(db, tag_id)
+    usage = db.tag_usage(row.id).get(row.id, TagUsage())
     if row.kind == TagKind.AUDIENCE.value or usage.rules:
-        return _tag_page_view(request, session, row, refused=True, status_code=409)
+        return _tag_page_view(request, db, row, refused=True, status_code=409)
     if row.active:
-        _save(session, runtime, {"id": row.id, "active": False}, admin.email)
+        _save(db, runtime, {"id": row.id, "active": False}, admin.email)
     return _tag_page(row.id, "deactivated")
 
 
 @router.post("/admin/tags/{tag_id}/activate")
-def activate(
-    tag_id: str, session: SessionDep, runtime: RuntimeDep, admin: AdminDep
-) -> RedirectResponse:
-    row = _tag(session, tag_id)
+def activate(tag_id: str, db: StoreDep, runtime: RuntimeDep, admin: AdminDep) -> RedirectResponse:
+    row = _tag(db, tag_id)
     if not row.active:
-        _save(session, runtime, {"id": row.id, "active": True}, admin.email)
+        _save(db, runtime, {"id": row.id, "active": True}, admin.email)
     return _tag_page(row.id, "activated")

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aggregator.store import admins, login_limit
 from aggregator.web.auth import client_ip, end_session, safe_next, start_session
-from aggregator.web.deps import RuntimeDep, SessionDep, render_page
+from aggregator.web.deps import RuntimeDep, StoreDep, render_page
 
 router = APIRouter()
 
@@ -53,7 +53,7 @@ def login_page(request: Request) -> HTMLResponse:
 @router.post("/admin/login", response_model=None)
 def login(
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
@@ -67,19 +67,19 @@ def login(
             request, next_path=next_path, email=email, error="rate-limited", status=429
         )
     keys = admins.attempt_keys(email, ip)
-    admin = admins.authenticate(session, email, password, now)
+    admin = db.authenticate(email, password, now)
     if admin is None:
-        admins.record_attempt(session, keys, False, now)  # committed: the handler returns
+        db.record_attempt(keys, False, now)  # committed: the handler returns
         return _login_form(request, next_path=next_path, email=email, error="invalid", status=401)
-    admins.record_attempt(session, keys, True, now)
-    login_limit.succeeded(session, limits, now)
+    db.record_attempt(keys, True, now)
+    db.login_succeeded(limits, now)
     response = RedirectResponse(safe_next(next_path), status_code=303)
-    start_session(request, response, session, admin)
+    start_session(request, response, db, admin)
     return response
 
 
 @router.post("/admin/logout")
-def logout(request: Request, session: SessionDep) -> RedirectResponse:
+def logout(request: Request, db: StoreDep) -> RedirectResponse:
     response = RedirectResponse("/admin/login?logged_out=1", status_code=303)
-    end_session(request, response, session)
+    end_session(request, response, db)
     return response

@@ -8,13 +8,11 @@ import hashlib
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlmodel import Session
 
 from aggregator.i18n import gettext
 from aggregator.publish.calendar import render_calendar
-from aggregator.store.grants import GrantStore
-from aggregator.store.tags import TagStore
-from aggregator.web.deps import LanguageDep, SessionDep, get_runtime
+from aggregator.store.request import RequestStore
+from aggregator.web.deps import LanguageDep, StoreDep, get_runtime
 
 router = APIRouter()
 HISTORY = timedelta(days=90)
@@ -30,11 +28,11 @@ def _respond(request: Request, body: bytes) -> Response:
 
 
 def _calendar(
-    request: Request, session: Session, language: str, audiences: tuple[str, ...]
+    request: Request, db: RequestStore, language: str, audiences: tuple[str, ...]
 ) -> Response:
     runtime = get_runtime(request)
     now = runtime.clock.now()
-    calls = GrantStore(session).calls(closing_after=now - HISTORY, audiences=audiences)
+    calls = db.grants.calls(closing_after=now - HISTORY, audiences=audiences)
     name = gettext(language, "Grant call deadlines – Kotoutumisuutiset")
     body = render_calendar(
         calls, language=language, base_url=runtime.settings.base_url, name=name, stamp=now
@@ -45,23 +43,23 @@ def _calendar(
 @router.get("/calendar/grants.ics")
 def all_deadlines(
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     language: LanguageDep,
 ) -> Response:
-    return _calendar(request, session, language, ())
+    return _calendar(request, db, language, ())
 
 
 @router.get("/calendar/audience/{audience_id}.ics")
 def audience_deadlines(
     audience_id: str,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     language: LanguageDep,
 ) -> Response:
-    known = [t.id for t in TagStore(session).taxonomy() if t.kind == "audience"]
+    known = [t.id for t in db.tags.taxonomy() if t.kind == "audience"]
     if audience_id not in known:
         raise HTTPException(
             status_code=404,
             detail=f"unknown audience {audience_id!r}; valid audiences: {', '.join(known)}",
         )
-    return _calendar(request, session, language, (audience_id,))
+    return _calendar(request, db, language, (audience_id,))

@@ -13,8 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from aggregator.store.tags import TagStore
-from aggregator.web.deps import LanguageDep, RuntimeDep, SessionDep, optional_admin, render_page
+from aggregator.web.deps import LanguageDep, RuntimeDep, StoreDep, optional_admin, render_page
 from aggregator.web.views import source_names, tag_options
 
 # A logged-in admin sees the admin link in the header on public pages too.
@@ -39,10 +38,10 @@ def _links(base: str, key: str, label: str, path: str, query: str = "") -> FeedL
 
 @router.api_route("/feeds", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def feeds_page(
-    request: Request, session: SessionDep, runtime: RuntimeDep, language: LanguageDep
+    request: Request, db: StoreDep, runtime: RuntimeDep, language: LanguageDep
 ) -> HTMLResponse:
     base = runtime.settings.base_url.rstrip("/")
-    options = tag_options(TagStore(session).taxonomy(), language)
+    options = tag_options(db.tags.taxonomy(), language)
     chosen = [o for o in options if o.id in request.query_params.getlist("tag")]
     custom_query = urlencode([(o.kind, o.id) for o in chosen])
     sources = runtime.sources()

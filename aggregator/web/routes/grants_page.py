@@ -15,9 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from aggregator.clock import helsinki_date
-from aggregator.store.grants import GrantStore
 from aggregator.store.queries import GrantView
-from aggregator.web.deps import RuntimeDep, SessionDep, optional_admin, render_page
+from aggregator.web.deps import RuntimeDep, StoreDep, optional_admin, render_page
 
 # A logged-in admin sees the admin link in the header on public pages too.
 router = APIRouter(dependencies=[Depends(optional_admin)])
@@ -42,9 +41,9 @@ def _opened(call: GrantView, now: datetime) -> bool:
 
 
 @router.api_route("/grants", methods=["GET", "HEAD"], response_class=HTMLResponse)
-def grants(request: Request, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
+def grants(request: Request, db: StoreDep, runtime: RuntimeDep) -> HTMLResponse:
     now = runtime.clock.now()
-    calls = GrantStore(session).calls(closing_after=now)
+    calls = db.grants.calls(closing_after=now)
     return render_page(
         request,
         "pages/grants.html",

@@ -12,10 +12,9 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from aggregator.search.terms import SearchQuery, highlight, parse_query
-from aggregator.store.queries import StoryView, TagView, count_items, find_items, get_item
-from aggregator.store.tags import TagStore
+from aggregator.store.queries import StoryView, TagView
 from aggregator.types import LANGUAGES
-from aggregator.web.deps import LanguageDep, RuntimeDep, SessionDep, optional_admin, render_page
+from aggregator.web.deps import LanguageDep, RuntimeDep, StoreDep, optional_admin, render_page
 from aggregator.web.filters import PAGE_SIZE, parse_filters
 from aggregator.web.views import TagBadge, safe_body, source_names, tag_badges, tag_options
 
@@ -24,8 +23,8 @@ SUMMARY_CHARS = 320
 router = APIRouter(dependencies=[Depends(optional_admin)])
 
 
-def _taxonomy(session: SessionDep, language: str) -> dict[str, Any]:
-    options = tag_options(TagStore(session).taxonomy(), language)
+def _taxonomy(db: StoreDep, language: str) -> dict[str, Any]:
+    options = tag_options(db.tags.taxonomy(), language)
     return {
         "audiences": [o for o in options if o.kind == "audience"],
         "topics": [o for o in options if o.kind == "topic"],
@@ -43,10 +42,10 @@ def _badges(
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def latest(
-    request: Request, session: SessionDep, runtime: RuntimeDep, language: LanguageDep
+    request: Request, db: StoreDep, runtime: RuntimeDep, language: LanguageDep
 ) -> HTMLResponse:
     """Newest stories first; every filter is a GET parameter, so results can be bookmarked."""
-    taxonomy = _taxonomy(session, language)
+    taxonomy = _taxonomy(db, language)
     names = source_names(runtime.sources())
     filters = parse_filters(
         request.query_params,
@@ -56,8 +55,8 @@ def latest(
         languages=LANGUAGES,
     )
     item_filter = filters.item_filter(page_size=PAGE_SIZE)
-    stories = find_items(session, item_filter)
-    total = count_items(session, item_filter)
+    stories = db.find_items(item_filter)
+    total = db.count_items(item_filter)
     query = parse_query(filters.text) if filters.text else None
     return render_page(
         request,
@@ -103,15 +102,15 @@ def _truncated(text: str, limit: int = SUMMARY_CHARS) -> str:
 def item_page(
     item_id: int,
     request: Request,
-    session: SessionDep,
+    db: StoreDep,
     runtime: RuntimeDep,
     language: LanguageDep,
 ) -> HTMLResponse:
     """One story: text, tags with their reasons, every sighting, and its grant call."""
-    story = get_item(session, item_id)
+    story = db.get_item(item_id)
     if story is None:
         raise HTTPException(status_code=404)
-    taxonomy = _taxonomy(session, language)
+    taxonomy = _taxonomy(db, language)
     names = source_names(runtime.sources())
     return render_page(
         request,
