@@ -26,7 +26,12 @@ SESSION_HELPERS = {"session_scope", "transaction_memo", "Session", "select"}
 SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.S)
 
 # publish/ by role: these render (views in, bytes or messages out) ...
-RENDERERS = ("calendar", "digest", "feeds", "forms", "message", "opml", "tokens")
+RENDERERS = (
+    *(f"render/{path.stem}" for path in sorted((PACKAGE / "publish" / "render").glob("[!_]*.py"))),
+    "choose",
+    "forms",
+    "tokens",
+)
 # ... and may not import what does I/O, chooses from the database or sends.
 NOT_FOR_RENDERERS = (
     "sqlalchemy",

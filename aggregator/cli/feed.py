@@ -17,7 +17,7 @@ import click
 from aggregator.cli.support import runtime_of
 from aggregator.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from aggregator.publish.feedbuild import FeedBuilder, read_snapshot
-from aggregator.publish.opml import FeedFormat, standard_specs
+from aggregator.publish.render.opml import FeedFormat, standard_specs
 from aggregator.runtime import Runtime
 
 

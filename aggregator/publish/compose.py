@@ -1,10 +1,10 @@
 """Compose digests from the database: load once per pass what every digest draws on, then
 choose, group and render one subscriber's digest. Used by the delivery run and by previews.
 
-The choosing and rendering themselves are the pure functions of :mod:`aggregator.publish.digest`;
-this module only reads their inputs: the taxonomy labels, the candidate stories (first seen in
-the widest window of the pass), when each subscriber's last digest was composed, and which of
-the candidates a subscriber already got.
+The choosing and rendering themselves are pure functions (:mod:`aggregator.publish.choose`,
+:mod:`aggregator.publish.render.digest`); this module only reads their inputs: the taxonomy
+labels, the candidate stories (first seen in the widest window of the pass), when each
+subscriber's last digest was composed, and which of the candidates a subscriber already got.
 """
 
 from __future__ import annotations
@@ -18,16 +18,9 @@ from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock
 from aggregator.errors import DeliveryError
-from aggregator.publish.digest import (
-    Digest,
-    StoryFragments,
-    StoryPool,
-    TagInfo,
-    compose,
-    digest_message,
-    window_start,
-)
-from aggregator.publish.message import Sender
+from aggregator.publish.choose import Digest, StoryPool, TagInfo, compose, window_start
+from aggregator.publish.render.digest import StoryFragments, digest_message
+from aggregator.publish.render.message import Sender
 from aggregator.publish.tokens import LinkBuilder, LinkSigner
 from aggregator.settings import Settings
 from aggregator.store import mailing

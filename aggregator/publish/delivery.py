@@ -43,8 +43,8 @@ from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock, helsinki_date
 from aggregator.errors import DeliveryError
+from aggregator.publish.choose import Digest
 from aggregator.publish.compose import DigestComposer, Materials
-from aggregator.publish.digest import Digest
 from aggregator.publish.mailer import Mailer, MailServerUnavailable, MailSession, OutcomeUnknown
 from aggregator.publish.subscriptions import HasRuntimeParts
 from aggregator.settings import Settings

@@ -1,9 +1,9 @@
 """Feeds built from the store and rendered, ready to send: bodies, gzip, validators, answers.
 
 :class:`FeedBuilder` loads what a feed (or the OPML list) needs and renders it with
-:mod:`aggregator.publish.feeds` and :mod:`aggregator.publish.opml`; the web app caches what it
-builds (:mod:`aggregator.web.feedcache`), ``aggregator feed export`` writes it to files. A
-:class:`Snapshot` is the content version a build is valid for.
+:mod:`aggregator.publish.render.feeds` and :mod:`aggregator.publish.render.opml`; the web app
+caches what it builds (:mod:`aggregator.web.feedcache`), ``aggregator feed export`` writes it
+to files. A :class:`Snapshot` is the content version a build is valid for.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sqlalchemy.engine import Engine
 from aggregator.clock import Clock, helsinki_date, start_of_day
 from aggregator.display import source_display_names
 from aggregator.errors import ConfigError
-from aggregator.publish.feeds import EPOCH, build_document, render
-from aggregator.publish.opml import (
+from aggregator.publish.render.feeds import EPOCH, build_document, render
+from aggregator.publish.render.opml import (
     OPML_MEDIA_TYPE,
     Catalogue,
     FeedFormat,

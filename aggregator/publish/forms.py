@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aggregator.i18n import LANGUAGES
-from aggregator.publish.digest import TagInfo
+from aggregator.publish.choose import TagInfo
 from aggregator.store.subscribers import Frequency, Preferences
 
 MAX_EMAIL_LENGTH = 254

@@ -29,7 +29,7 @@ import dkim
 
 from aggregator.clock import Clock
 from aggregator.errors import DeliveryError
-from aggregator.publish.message import wire_bytes
+from aggregator.publish.render.message import wire_bytes
 from aggregator.settings import Settings
 
 # Headers the DKIM signature covers (RFC 8058 requires both List-Unsubscribe headers).

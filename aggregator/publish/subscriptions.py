@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine
 from aggregator.clock import Clock
 from aggregator.display import source_display_names
 from aggregator.errors import ConfigError
-from aggregator.publish.digest import TagInfo
+from aggregator.publish.choose import TagInfo
 from aggregator.publish.forms import Choices, SourceChoice
 from aggregator.publish.mailer import Mailer
-from aggregator.publish.message import (
+from aggregator.publish.render.message import (
     Envelope,
     Rendered,
     Sender,

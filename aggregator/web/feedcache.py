@@ -33,7 +33,7 @@ from aggregator.publish.feedbuild import (
     Snapshot,
     read_snapshot,
 )
-from aggregator.publish.opml import (
+from aggregator.publish.render.opml import (
     Catalogue,
     FeedFormat,
     FeedSpec,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from aggregator.publish.digest import TagInfo
+from aggregator.publish.choose import TagInfo
 from aggregator.store.queries import GrantView, SightingView, StoryView, TagView
 from aggregator.store.subscribers import (
     Frequency,

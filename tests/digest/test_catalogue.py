@@ -19,7 +19,7 @@ from aggregator.publish.forms import ERROR_MESSAGES
 from tests.support.paths import PROJECT_ROOT
 
 TEMPLATE_DIRS = [PROJECT_ROOT / "templates" / "email", PROJECT_ROOT / "templates" / "subscribe"]
-MODULES = ["digest.py", "message.py", "forms.py", "delivery.py", "subscriptions.py"]
+MODULES = ["render/digest.py", "render/message.py", "forms.py", "delivery.py", "subscriptions.py"]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 MessageId = str | tuple[str, ...]

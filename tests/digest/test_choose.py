@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aggregator.publish.delivery import period_of
-from aggregator.publish.digest import (
+from aggregator.publish.choose import (
     LOOKBACK,
     MAX_WINDOW,
     StoryPool,
@@ -18,6 +17,7 @@ from aggregator.publish.digest import (
     wants,
     window_start,
 )
+from aggregator.publish.delivery import period_of
 from aggregator.store.subscribers import Frequency, Preferences
 from tests.digest.conftest import NOW
 from tests.digest.stories import TAGS, story, subscriber

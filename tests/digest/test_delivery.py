@@ -17,8 +17,8 @@ from sqlmodel import select
 from aggregator.clock import FixedClock
 from aggregator.demo.smtp_sink import SmtpSink
 from aggregator.errors import DeliveryError
+from aggregator.publish.choose import MAX_STORIES
 from aggregator.publish.delivery import DeliveryPolicy, DigestRunner
-from aggregator.publish.digest import MAX_STORIES
 from aggregator.publish.mailer import Mailer, MailServerUnavailable, MailSession
 from aggregator.settings import Settings
 from aggregator.store.db import session_scope

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from aggregator.clock import FixedClock
-from aggregator.publish.digest import MAX_STORIES, StoryFragments, compose, digest_message
-from aggregator.publish.message import Sender, encoded_words, wire_bytes
+from aggregator.publish.choose import MAX_STORIES, compose
+from aggregator.publish.render.digest import StoryFragments, digest_message
+from aggregator.publish.render.message import Sender, encoded_words, wire_bytes
 from aggregator.publish.tokens import LinkBuilder, LinkSigner
 from aggregator.store.subscribers import Frequency
 from tests.conftest import FIXTURES

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from aggregator.publish.opml import Catalogue, TagLabel
+from aggregator.publish.render.opml import Catalogue, TagLabel
 from aggregator.store import versions
 from aggregator.store.db import session_scope
 from aggregator.store.models import (

@@ -36,7 +36,7 @@ def links(client: TestClient, url: str) -> set[str]:
 
 
 def url_of(key: str) -> str:
-    from aggregator.publish.feeds import to_uri
+    from aggregator.publish.render.feeds import to_uri
 
     return to_uri(by_key(key).url)
 

@@ -31,8 +31,8 @@ from sqlalchemy.engine import Engine
 
 from aggregator.clock import FixedClock
 from aggregator.publish.feedbuild import FeedBuilder
-from aggregator.publish.feeds import clean_text, feed_scope, publisher, story_guid, to_uri
-from aggregator.publish.opml import Catalogue, FeedFormat, FeedKind, FeedSpec, describe
+from aggregator.publish.render.feeds import clean_text, feed_scope, publisher, story_guid, to_uri
+from aggregator.publish.render.opml import Catalogue, FeedFormat, FeedKind, FeedSpec, describe
 from aggregator.runtime import Runtime
 from aggregator.settings import Settings
 from aggregator.store import versions
@@ -89,7 +89,7 @@ def live(database_url: str, config_dir: Path, engine: Engine) -> Iterator[Live]:
 
 
 def standard_specs_fi(live: Live) -> list[FeedSpec]:
-    from aggregator.publish.opml import standard_specs
+    from aggregator.publish.render.opml import standard_specs
 
     return standard_specs(live.catalogue, "fi")
 
@@ -301,7 +301,7 @@ def test_sfeed_imports_the_opml_list(live: Live) -> None:
         timeout=30,
     ).stdout.decode()
     feeds = [line.strip() for line in imported.splitlines() if line.strip().startswith("feed ")]
-    from aggregator.publish.opml import standard_specs
+    from aggregator.publish.render.opml import standard_specs
 
     specs = standard_specs(live.catalogue, "sv", listed_only=True)
     assert feeds == [

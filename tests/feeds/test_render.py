@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from aggregator.publish.feeds import build_document, feed_scope, render, story_guid, to_uri
-from aggregator.publish.opml import FeedFormat, FeedKind, FeedSpec, render_opml
+from aggregator.publish.render.feeds import build_document, feed_scope, render, story_guid, to_uri
+from aggregator.publish.render.opml import FeedFormat, FeedKind, FeedSpec, render_opml
 from aggregator.store.queries import StoryView
 from tests.feeds import validity
 from tests.feeds.stories import (

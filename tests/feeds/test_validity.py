@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from aggregator.publish.opml import FeedFormat, FeedKind, FeedSpec, standard_specs
+from aggregator.publish.render.opml import FeedFormat, FeedKind, FeedSpec, standard_specs
 from tests.feeds import validity
 from tests.feeds.stories import BASE_URL, catalogue
 
@@ -224,7 +224,7 @@ def test_json_feed_rules_catch_mistakes(
 
 
 def test_opml_rules_catch_mistakes() -> None:
-    from aggregator.publish.opml import render_opml
+    from aggregator.publish.render.opml import render_opml
     from tests.feeds.stories import NOW
 
     body = render_opml(catalogue(), base_url=BASE_URL, language="fi", created=NOW)

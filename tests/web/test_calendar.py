@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from aggregator.clock import HELSINKI
-from aggregator.publish.calendar import render_calendar
+from aggregator.publish.render.calendar import render_calendar
 from aggregator.store.queries import GrantView
 from tests.web.seed import NOW, Seeded
 
@@ -165,7 +165,7 @@ def test_every_deadline_has_reminders_a_week_and_a_day_before(
 
 
 def test_an_event_is_named_after_the_call_not_the_announcing_headline() -> None:
-    from aggregator.publish.calendar import call_name
+    from aggregator.publish.render.calendar import call_name
 
     def named(title: str) -> str:
         return call_name(view(title=title))

@@ -10,7 +10,7 @@ from datetime import timedelta
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from aggregator.i18n import gettext
-from aggregator.publish.calendar import render_calendar
+from aggregator.publish.render.calendar import render_calendar
 from aggregator.store.request import RequestStore
 from aggregator.web.deps import LanguageDep, StoreDep, get_runtime
 

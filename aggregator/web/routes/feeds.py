@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 
 from aggregator.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from aggregator.publish.feedbuild import Answer, RenderedFeed, Snapshot
-from aggregator.publish.opml import DEFAULT_LIMIT, MAX_LIMIT, FeedFormat, FeedKind, FeedSpec
+from aggregator.publish.render.opml import DEFAULT_LIMIT, MAX_LIMIT, FeedFormat, FeedKind, FeedSpec
 from aggregator.web.deps import render_page
 from aggregator.web.feedcache import FeedService
 

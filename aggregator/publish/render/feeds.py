@@ -40,7 +40,7 @@ from feedgen.feed import FeedGenerator
 from aggregator.clock import helsinki_date
 from aggregator.display import format_date, format_datetime
 from aggregator.i18n import gettext, ngettext
-from aggregator.publish.opml import (
+from aggregator.publish.render.opml import (
     DEFAULT_LIMIT,
     SITE_NAME,
     Catalogue,
