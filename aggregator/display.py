@@ -42,6 +42,11 @@ def format_date(day: date | datetime | None, language: str = "fi") -> str:
     return f"{day.day}.{day.month}.{day.year}"
 
 
+def format_number(value: int, language: str = "fi") -> str:
+    """``1 000`` (fi, sv: a no-break space between thousands) or ``1,000`` (en)."""
+    return f"{value:,}".replace(",", "," if language == "en" else "\u00a0")
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain-text table with columns padded to their widest cell."""
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]

@@ -12,7 +12,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from aggregator.display import format_date, format_datetime, funder_name, programme_label
+from aggregator.display import (
+    format_date,
+    format_datetime,
+    format_number,
+    funder_name,
+    programme_label,
+)
 from aggregator.i18n import normalise_language, template_functions
 from aggregator.resources import package_path
 
@@ -32,6 +38,7 @@ def environment() -> Environment:
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.filters["datetime"] = format_datetime
     env.filters["date"] = format_date
+    env.filters["number"] = format_number
     env.filters["funder"] = funder_name
     env.filters["programme"] = programme_label
     return env

@@ -168,13 +168,10 @@ def fts5_expression(query: SearchQuery, *, title_only: bool = False) -> str:
     return f"title : ({expression})" if title_only else expression
 
 
-def tsquery_expression(query: SearchQuery, *, title_only: bool = False) -> str:
-    """The same expression for PostgreSQL's ``to_tsquery('simple', ...)``; ``title_only``
-    asks for the title's lexemes, which carry weight A."""
-    weight = ":A" if title_only else ""
-    return " & ".join(
-        "(" + " | ".join(f"{k}{weight}" for k in word.alternatives) + ")" for word in query.words
-    )
+def tsquery_expression(query: SearchQuery) -> str:
+    """The same expression for PostgreSQL's ``to_tsquery('simple', ...)`` (the title has a
+    column of its own there, so the expression is the same for it)."""
+    return " & ".join("(" + " | ".join(word.alternatives) + ")" for word in query.words)
 
 
 # --- highlighting -------------------------------------------------------------------------

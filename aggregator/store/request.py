@@ -60,8 +60,8 @@ class RequestStore:
     def find_items(self, item_filter: ItemFilter) -> list[StoryView]:
         return find_items(self._session, item_filter)
 
-    def count_items(self, item_filter: ItemFilter) -> int:
-        return count_items(self._session, item_filter)
+    def count_items(self, item_filter: ItemFilter, *, at_most: int | None = None) -> int:
+        return count_items(self._session, item_filter, at_most=at_most)
 
     def get_item(self, item_id: int) -> StoryView | None:
         return get_item(self._session, item_id)

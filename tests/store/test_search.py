@@ -211,3 +211,16 @@ def test_pages_of_a_search_follow_each_other_across_the_tiers(
             for start in range(0, len(everything), 5)
         ]
     assert [i for page in pages for i in page] == everything
+
+
+def test_a_search_count_can_stop_early_and_is_exact_below_that(
+    stored: dict[int, dict[str, str]], engine: Engine
+) -> None:
+    everything = found(engine, "kunta")
+    finnish = found(engine, "kunta", languages=("fi",))
+    assert len(finnish) > 3
+    with session_scope(engine) as session:
+        assert count_items(session, ItemFilter(text="kunta"), at_most=3) == 3
+        assert count_items(session, ItemFilter(text="kunta", languages=("fi",)), at_most=2) == 2
+        roomy = len(everything) + 5
+        assert count_items(session, ItemFilter(text="kunta"), at_most=roomy) == len(everything)

@@ -219,3 +219,19 @@ def test_funders_and_programmes_are_named_in_the_readers_language(
     assert programme_label("AMIF", "sv") == "AMIF"
     assert funder_name("työ- ja elinkeinoministeriö", "sv") == "arbets- och näringsministeriet"
     assert funder_name("Tuntematon säätiö", "sv") == "Tuntematon säätiö"
+
+
+def test_a_search_with_more_matches_than_it_counts_says_so_and_pages_on(
+    client: TestClient, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = titles(client.get("/?q=integration&lang=en").text)
+    assert len(everything) == 2
+    monkeypatch.setattr("aggregator.web.routes.pages.PAGE_SIZE", 1)
+    monkeypatch.setattr("aggregator.web.routes.pages.SEARCH_COUNT_LIMIT", 1)
+    first = client.get("/?q=integration&lang=fi").text
+    assert "Yli 1 uutista" in first and 'rel="next"' in first
+    assert titles(first) == everything[:1]
+    # The second page counts one further, which is every match: the count is exact again.
+    second = client.get("/?q=integration&page=2&lang=en").text
+    assert "2 stories" in second and "More than" not in second
+    assert titles(second) == everything[1:] and 'rel="next"' not in second

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from aggregator.search.terms import SearchQuery, highlight, parse_query
-from aggregator.store.queries import StoryView, TagView
+from aggregator.store.queries import SEARCH_COUNT_LIMIT, StoryView, TagView
 from aggregator.types import LANGUAGES
 from aggregator.web.deps import LanguageDep, RuntimeDep, StoreDep, optional_admin, render_page
 from aggregator.web.filters import PAGE_SIZE, parse_filters
@@ -56,7 +56,11 @@ def latest(
     )
     item_filter = filters.item_filter(page_size=PAGE_SIZE)
     stories = db.find_items(item_filter)
-    total = db.count_items(item_filter)
+    # A search counts up to SEARCH_COUNT_LIMIT past this page's first story; one more says
+    # "more than that", and the pager then offers the next page.
+    most = item_filter.offset + SEARCH_COUNT_LIMIT
+    counted = db.count_items(item_filter, at_most=most + 1)
+    total = min(counted, most)
     query = parse_query(filters.text) if filters.text else None
     return render_page(
         request,
@@ -64,7 +68,8 @@ def latest(
         filters=filters,
         stories=[(s, _badges(s.tags, taxonomy["labels"], names)) for s in stories],
         total=total,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        more=counted > most,
+        pages=max(1, -(-counted // PAGE_SIZE)),
         marked={s.id: marked_texts(s, query) for s in stories} if query else {},
         sources=sorted(
             ((s.id, names[s.id]) for s in runtime.sources() if s.enabled),
