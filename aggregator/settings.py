@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     )
     web_host: str = Field(default="127.0.0.1", description="Address `aggregator serve` binds.")
     web_port: int = Field(default=8000, description="Port `aggregator serve` binds.")
+    access_log: bool = Field(
+        default=False,
+        description="`aggregator serve` logs one line per request (uvicorn's access log). Off "
+        "by default: the line costs more CPU than a cached feed answer; a reverse proxy usually "
+        "keeps the access log. `aggregator serve --access-log` turns it on for one run.",
+    )
 
     # --- mail -------------------------------------------------------------------------
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server host.")

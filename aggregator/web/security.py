@@ -23,12 +23,12 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import HTTPException, Request
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSRF_COOKIE = "csrftoken"
 CSRF_FIELD = "csrf_token"
@@ -116,29 +116,62 @@ def csrf_token(request: Request) -> str:
     return _sign(request, _seed(request), _bound_session(request))
 
 
-class SecurityMiddleware(BaseHTTPMiddleware):
-    """Adds the security headers and the CSRF cookie to every response."""
+_RAW_SECURITY_HEADERS = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1"))
+    for name, value in SECURITY_HEADERS.items()
+)
+_RAW_HSTS = (b"strict-transport-security", HSTS.encode("latin-1"))
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.scheme == "https":
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        seed = getattr(request.state, "csrf_seed", None)
-        name = cookie_name(request, CSRF_COOKIE)
-        if seed and request.cookies.get(name) != seed:
-            response.set_cookie(
-                name,
-                seed,
-                httponly=True,
-                secure=cookie_secure(request),
-                samesite="lax",
-                path="/",
-            )
-        return response
+
+class SecurityMiddleware:
+    """Adds the security headers and the CSRF cookie to every HTTP response.
+
+    A plain ASGI middleware (not ``BaseHTTPMiddleware``, whose task group and streaming
+    wrapper cost more than a cached feed answer itself): it edits the header list of the
+    ``http.response.start`` message on its way out. A header the route already set is left as
+    it is. The CSRF cookie is set when the page made a seed (``request.state.csrf_seed``) that
+    the browser does not hold yet.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = _secured(scope, message.get("headers", ()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _secured(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` plus the security headers they lack, and the CSRF cookie when due."""
+    raw = list(headers)
+    present = {name.lower() for name, _ in raw}
+    raw.extend(pair for pair in _RAW_SECURITY_HEADERS if pair[0] not in present)
+    if scope.get("scheme") == "https" and _RAW_HSTS[0] not in present:
+        raw.append(_RAW_HSTS)
+    seed = scope.get("state", {}).get("csrf_seed")
+    if seed:
+        raw.extend(_csrf_cookie(Request(scope), seed))
+    return raw
+
+
+def _csrf_cookie(request: Request, seed: str) -> list[tuple[bytes, bytes]]:
+    """The ``set-cookie`` header for ``seed`` unless the browser sent that very cookie."""
+    name = cookie_name(request, CSRF_COOKIE)
+    if request.cookies.get(name) == seed:
+        return []
+    cookie = Response()
+    cookie.set_cookie(
+        name, seed, httponly=True, secure=cookie_secure(request), samesite="lax", path="/"
+    )
+    return [pair for pair in cookie.raw_headers if pair[0] == b"set-cookie"]
 
 
 async def csrf_protect(request: Request) -> None:
