@@ -42,7 +42,7 @@ FEED_PATH = "/feeds/all.rss"
 THREADS = 2
 CONNECTIONS = 32
 DEFAULT_SECONDS = 5.0
-ROUNDS = 3
+ROUNDS = 5
 TARGET_RATIO = 0.5
 # Headers the server adds per response itself; the minimal app gets them from uvicorn too.
 PER_RESPONSE = frozenset({"date", "server", "connection", "transfer-encoding"})

@@ -1,9 +1,10 @@
 """The FastAPI application: one factory used by ``aggregator serve``, the demo and the tests.
 
-Every route module has its own router; this module includes them, installs the security
-middleware (headers, CSRF cookie) and the app-wide CSRF check, and turns errors into pages in
-the reader's language. Long admin actions (fetch now) run through ``app.state.run_in_background``,
-a daemon thread by default, so the request returns at once.
+Every route module has its own router; this module includes them, installs the middleware
+(outermost first: prepared answers for /healthz and cached feeds, security headers and CSRF
+cookie, gzip for pages) and the app-wide CSRF check, and turns errors into pages in the
+reader's language. Long admin actions (fetch now) run through
+``app.state.run_in_background``, a daemon thread by default, so the request returns at once.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from fastapi.exception_handlers import (
     request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import Receive, Scope, Send
 
 from aggregator.resources import package_path
 from aggregator.runtime import Runtime
 from aggregator.tagging.morphology import Morphology
 from aggregator.web.auth import LoginRequired, login_url
 from aggregator.web.deps import render_page
+from aggregator.web.fastlane import PreparedAnswers, healthz_response
 from aggregator.web.routes import (
     admin,
     admin_add_source,
@@ -47,6 +50,7 @@ from aggregator.web.security import SecurityMiddleware, csrf_protect
 from aggregator.web.tagging_service import TaggingService
 
 STATIC_DIR = package_path("web", "static")
+PRECOMPRESSED_PREFIX = "/feeds/"
 
 BackgroundRunner = Callable[[Callable[[], None], str], None]
 
@@ -85,9 +89,20 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return render_page(request, "pages/error.html", status_code=status, status=status)
 
 
+class PageGZipMiddleware(GZipMiddleware):
+    """Starlette's gzip for pages; feed answers (``/feeds/...``) pass untouched, since each
+    feed carries its own gzip variant, compressed once when it was built."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PRECOMPRESSED_PREFIX):
+            await self.app(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 async def healthz(request: Request) -> Response:
-    """The liveness probe: answered without the database, the templates or a worker thread."""
-    return PlainTextResponse("ok")
+    """The liveness probe (``PreparedAnswers`` sends the same answer before routing)."""
+    return healthz_response()
 
 
 def create_app(
@@ -110,8 +125,9 @@ def create_app(
     app.state.runtime = runtime
     app.state.run_in_background = run_in_background
     app.state.tagging = TaggingService(runtime, morphology)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(PageGZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(PreparedAnswers)  # outermost: /healthz and cached feeds need no more
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(StarletteHTTPException, _http_error)

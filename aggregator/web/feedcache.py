@@ -5,7 +5,10 @@ The pipeline and :class:`~aggregator.store.tags.TagStore` bump a content version
 it at most once per ``interval`` seconds per process; a cached feed is served while it was built
 at the current version (and, for grant feeds whose text says "12 days left", on the current
 Helsinki day). A hit touches neither the database nor the renderer: the body, its gzip form,
-ETags and Last-Modified are all computed once at build time.
+ETags, Last-Modified and the security headers are all computed once per content version
+(:class:`ServedFeed`), and :class:`~aggregator.web.fastlane.PreparedAnswers` sends a hit before
+routing and the other middleware, so serving a cached feed costs little more than the HTTP
+server itself (``benchmarks/bench_serve.py``).
 
 Blocking work (the version read, a build) runs in a worker thread through :class:`SingleFlight`,
 so a crowd asking for the same cold feed starts one build and shares its result. The feeds
@@ -19,15 +22,18 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from aggregator.clock import Clock
 from aggregator.publish.feedbuild import (
+    Answer,
     FeedBuilder,
     RenderedFeed,
     Snapshot,
@@ -39,6 +45,8 @@ from aggregator.publish.render.opml import (
     FeedSpec,
 )
 from aggregator.runtime import Runtime
+from aggregator.web.conditional import choice
+from aggregator.web.security import secured_headers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -127,6 +135,30 @@ class VersionWatch:
         return await self._flight.run("version", self.read)
 
 
+@dataclass(frozen=True, slots=True)
+class ServedFeed:
+    """A cached feed with its answers as the app sends them: the feed's own headers plus the
+    security headers (:func:`~aggregator.web.security.secured_headers`), for plain HTTP and for
+    HTTPS (with HSTS). Made once per feed and address, so a hit only picks one."""
+
+    feed: RenderedFeed
+    answers: Mapping[tuple[bool, bool, bool], Answer]  # (https, gzip, not modified) -> answer
+
+    @classmethod
+    def of(cls, feed: RenderedFeed) -> ServedFeed:
+        answers = {}
+        for (gzip, current), answer in feed.answers.items():
+            for https in (False, True):
+                headers = tuple(secured_headers(answer.headers, https=https))
+                answers[https, gzip, current] = Answer(answer.status, headers, answer.body)
+        return cls(feed, answers)
+
+    def answer_for(self, scope: Scope) -> Answer:
+        """The answer for this request: 200 or 304, gzip or not, its scheme's headers."""
+        gzip, current = choice(self.feed, scope["headers"])
+        return self.answers[scope.get("scheme") == "https", gzip, current]
+
+
 class FeedService:
     """The per-app cache of rendered feeds and of the catalogue (valid ids and labels)."""
 
@@ -137,23 +169,32 @@ class FeedService:
         self.watch = VersionWatch(runtime.engine, runtime.clock, interval=version_interval)
         self.max_feeds = max_feeds
         self._feeds: OrderedDict[FeedKey, RenderedFeed] = OrderedDict()
-        self._by_address: dict[Hashable, RenderedFeed] = {}
+        self._by_address: dict[Hashable, ServedFeed] = {}
         self._catalogue: tuple[int, Catalogue] | None = None
         self._flight = SingleFlight()
 
     def by_address(self, address: Hashable, snapshot: Snapshot) -> RenderedFeed | None:
-        """The feed last served at ``address`` (path and raw query), if still current.
+        """The feed last served at ``address`` (path and raw query), if still current."""
+        served = self.served(address, snapshot)
+        return None if served is None else served.feed
+
+    def holds(self, address: Hashable) -> bool:
+        """Whether a feed was served at ``address`` (current or not): a dictionary lookup."""
+        return address in self._by_address
+
+    def served(self, address: Hashable, snapshot: Snapshot) -> ServedFeed | None:
+        """The feed last served at ``address`` with its prepared answers, if still current.
 
         A hit skips parsing, id checks and key hashing: the whole cost of a cached answer is
         this dictionary lookup and the validity check.
         """
         found = self._by_address.get(address)
-        return found if found is not None and found.valid_for(snapshot) else None
+        return found if found is not None and found.feed.valid_for(snapshot) else None
 
     def remember_address(self, address: Hashable, feed: RenderedFeed) -> None:
         if len(self._by_address) >= 2 * self.max_feeds:
             self._by_address.clear()  # addresses come from readers: keep the map bounded
-        self._by_address[address] = feed
+        self._by_address[address] = ServedFeed.of(feed)
 
     async def catalogue(self, snapshot: Snapshot) -> Catalogue:
         cached = self._catalogue

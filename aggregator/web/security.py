@@ -149,13 +149,24 @@ class SecurityMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _secured(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """``headers`` plus the security headers they lack, and the CSRF cookie when due."""
+def secured_headers(
+    headers: Iterable[tuple[bytes, bytes]], *, https: bool
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` plus the security headers they lack (HSTS too when ``https``).
+
+    What the middleware adds to every answer; the feed cache adds it once per cached answer.
+    """
     raw = list(headers)
     present = {name.lower() for name, _ in raw}
     raw.extend(pair for pair in _RAW_SECURITY_HEADERS if pair[0] not in present)
-    if scope.get("scheme") == "https" and _RAW_HSTS[0] not in present:
+    if https and _RAW_HSTS[0] not in present:
         raw.append(_RAW_HSTS)
+    return raw
+
+
+def _secured(scope: Scope, headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` plus the security headers they lack, and the CSRF cookie when due."""
+    raw = secured_headers(headers, https=scope.get("scheme") == "https")
     seed = scope.get("state", {}).get("csrf_seed")
     if seed:
         raw.extend(_csrf_cookie(Request(scope), seed))

@@ -6,11 +6,14 @@ OR-ed, kinds AND-ed) and ``/feeds/index.opml``; every one takes ``lang`` (fi, sv
 language of the feed's own texts) and the feeds take ``limit`` (1–200, default 50).
 
 Answers carry a strong ETag (a second one for the gzip body), Last-Modified and Cache-Control;
-``If-None-Match`` (or, without it, ``If-Modified-Since``) gets 304. Gzip bodies are compressed
-once when a feed is built, so GZipMiddleware passes them through. An unknown audience, topic or
-source is a 404 listing the valid ids; an unknown parameter, a repeated ``lang``/``limit``, a
-bad value or an absurd query (too long, too many parameters) is a 400. Values reach SQL only
-through :class:`~aggregator.store.queries.ItemFilter`, which binds every one.
+``If-None-Match`` (or, without it, ``If-Modified-Since``) gets 304 (:mod:`..conditional`).
+Gzip bodies are compressed once when a feed is built, so the app's gzip middleware leaves
+``/feeds/`` alone. These routes answer the first request for an address at a content version;
+later ones are answered from the cache before routing (:mod:`..fastlane`). An unknown
+audience, topic or source is a 404 listing the valid ids; an unknown parameter, a repeated
+``lang``/``limit``, a bad value or an absurd query (too long, too many parameters) is a 400.
+Values reach SQL only through :class:`~aggregator.store.queries.ItemFilter`, which binds every
+one.
 """
 
 from __future__ import annotations
@@ -18,9 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC
-from email.utils import parsedate_to_datetime
-from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -29,6 +29,8 @@ from fastapi.responses import JSONResponse, Response
 from aggregator.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from aggregator.publish.feedbuild import Answer, RenderedFeed, Snapshot
 from aggregator.publish.render.opml import DEFAULT_LIMIT, MAX_LIMIT, FeedFormat, FeedKind, FeedSpec
+from aggregator.web.conditional import accepts_gzip as accepts_gzip  # re-exported
+from aggregator.web.conditional import choice
 from aggregator.web.deps import render_page
 from aggregator.web.feedcache import FeedService
 
@@ -260,52 +262,8 @@ def _limit(params: dict[str, list[str]]) -> int:
 
 def send(request: Request, feed: RenderedFeed) -> Response:
     """The feed, or 304 when the reader's copy is current; gzip when the reader takes it."""
-    accept_encoding, if_none_match, if_modified_since = "", None, None
-    for name, value in request.scope["headers"]:
-        if name == b"accept-encoding":
-            accept_encoding = value.decode("latin-1")
-        elif name == b"if-none-match":
-            if_none_match = value.decode("latin-1")
-        elif name == b"if-modified-since":
-            if_modified_since = value.decode("latin-1")
-    current = not_modified(feed, if_none_match, if_modified_since)
-    return PreparedResponse(feed.answer(gzip=accepts_gzip(accept_encoding), not_modified=current))
-
-
-def not_modified(
-    feed: RenderedFeed, if_none_match: str | None, if_modified_since: str | None
-) -> bool:
-    """RFC 9110: If-None-Match decides when present (weak comparison); else If-Modified-Since."""
-    if if_none_match is not None:
-        if if_none_match.strip() == "*":
-            return True
-        own = (feed.digest, f"{feed.digest}-gzip")
-        return any(
-            tag.strip().removeprefix("W/").strip('"') in own for tag in if_none_match.split(",")
-        )
-    if not if_modified_since:
-        return False
-    try:
-        moment = parsedate_to_datetime(if_modified_since)
-    except (TypeError, ValueError):
-        return False
-    return feed.last_modified <= (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-
-
-@lru_cache(maxsize=256)
-def accepts_gzip(header: str) -> bool:
-    for part in header.lower().split(","):
-        coding, _, parameters = part.partition(";")
-        if coding.strip() not in ("gzip", "x-gzip", "*"):
-            continue
-        quality = parameters.strip()
-        if not quality.startswith("q="):
-            return True
-        try:
-            return float(quality[2:]) > 0
-        except ValueError:
-            return False
-    return False
+    gzip, current = choice(feed, request.scope["headers"])
+    return PreparedResponse(feed.answer(gzip=gzip, not_modified=current))
 
 
 def for_browsers(request: Request, answer: Response) -> Response:
