@@ -47,7 +47,7 @@ from aggregator.store.db import DatabaseError
 from aggregator.store.grants import CallSighting
 from aggregator.store.ingest import PageFailureRecord, RunWrite
 from aggregator.store.items import StoredText
-from aggregator.tagging.assign import assess
+from aggregator.tagging.assign import assess_versions
 from aggregator.tagging.match import Tagger, TextItem
 from aggregator.types import Item, Page, ParseResult, RawItem, TagAssignment
 
@@ -365,17 +365,20 @@ def tag_stories(plan: BatchPlan, tagger: Tagger, failed: list[PageFailure]) -> T
 
 
 def _tag_story(plan: BatchPlan, tagger: Tagger, item_id: int, tagged: Tagged) -> None:
-    text = plan.texts[item_id]
-    readable = TextItem(
-        text.title,
-        text.summary,
-        text.body_text,
-        text.language,
-        text.source_id,
-        url=text.url,
-        list_name=text.list_name,
-    )
-    tags, suggested = assess(tagger, readable, plan.sources_of(item_id))
+    list_name = plan.texts[item_id].list_name
+    readable = [
+        TextItem(
+            text.title,
+            text.summary,
+            text.body_text,
+            text.language,
+            text.source_id,
+            url=text.url,
+            list_name=list_name,
+        )
+        for text in plan.texts_of(item_id)  # tags come from every language version
+    ]
+    tags, suggested = assess_versions(tagger, readable, plan.sources_of(item_id))
     tagged.tags[item_id] = tags
     if tagged.suggestions is not None:
         tagged.suggestions[item_id] = suggested

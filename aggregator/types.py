@@ -82,6 +82,7 @@ class RawItem:
     publisher: str = ""
     list_name: str = ""
     grant: Mapping[str, Any] | None = None
+    alternates: tuple[str, ...] = ()  # the page's other-language versions (hreflang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class ArticleDetails:
     published_has_time: bool = False
     updated: datetime | None = None
     kind: str = ""
+    alternates: tuple[str, ...] = ()  # <link rel="alternate" hreflang> other-language URLs
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,7 @@ class Item:
     content_hash: str
     grant: Mapping[str, Any] | None = None
     updated: datetime | None = None
+    alternates: tuple[str, ...] = ()  # canonical URLs of its other-language versions
 
 
 class TagKind(StrEnum):

@@ -9,8 +9,9 @@ import click
 
 from aggregator.cli.support import parse_since, runtime_of
 from aggregator.display import format_datetime
-from aggregator.store.items import latest_stories
+from aggregator.store.items import latest_stories, story_versions
 from aggregator.store.models import ItemRow
+from aggregator.store.queries import VersionView
 
 
 @click.group()
@@ -32,15 +33,25 @@ def items_list(
     stories = latest_stories(
         runtime.engine, since=parse_since(since), source_id=source_id, limit=limit
     )
+    versions = story_versions(runtime.engine, [row for row, _ in stories])
     for row, carried in stories:
         sources_of = sorted(carried)
+        languages = versions.get(row.id or 0, ())
         if as_json:
-            click.echo(json.dumps(_item_json(row, sources_of), ensure_ascii=False))
+            click.echo(json.dumps(_item_json(row, sources_of, languages), ensure_ascii=False))
         else:
-            click.echo(f"{format_datetime(row.sort_at)}  [{', '.join(sources_of)}]  {row.title}")
+            also = "/".join(v.language for v in languages) if len(languages) > 1 else ""
+            click.echo(
+                f"{format_datetime(row.sort_at)}  [{', '.join(sources_of)}]  {row.title}"
+                + (f"  ({also})" if also else "")
+            )
 
 
-def _item_json(row: ItemRow, source_ids: list[str]) -> dict[str, Any]:
+def _item_json(
+    row: ItemRow, source_ids: list[str], versions: tuple[VersionView, ...]
+) -> dict[str, Any]:
+    """One story: its own text, and ``versions``, each language's title and address (the
+    story's own language among them)."""
     return {
         "id": row.id,
         "title": row.title,
@@ -50,4 +61,5 @@ def _item_json(row: ItemRow, source_ids: list[str]) -> dict[str, Any]:
         "published": row.published_at.isoformat() if row.published_at else None,
         "first_seen": row.first_seen_at.isoformat(),
         "sources": source_ids,
+        "versions": [{"language": v.language, "title": v.title, "url": v.url} for v in versions],
     }

@@ -15,15 +15,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from aggregator.normalize.dedupe import Decision, Outcome, StoredStory, decide
+from aggregator.normalize.dedupe import Decision, Outcome, StoredStory, bounded_key, decide
+from aggregator.normalize.releases import DATE_WINDOW, Version, best_story
+from aggregator.normalize.urls import url_key
 from aggregator.types import Item
 
 # Stories new in a crawl get ids from here until they are stored: above every real id, in the
 # order they were seen, so they sort where their real ids will.
 PENDING_IDS = 1 << 62
-TAGGED_OUTCOMES = frozenset({Outcome.NEW, Outcome.UPDATED, Outcome.ALSO_SEEN})
+TAGGED_OUTCOMES = frozenset(
+    {Outcome.NEW, Outcome.UPDATED, Outcome.ALSO_SEEN, Outcome.LANGUAGE_VERSION}
+)
+# A story's key for each other-language URL its publisher names (hreflang): the version that
+# arrives later under that URL finds the story by it.
+ALTERNATE_PREFIX = "alt:"
+RELEASE_WINDOW = DATE_WINDOW
+HELSINKI = ZoneInfo("Europe/Helsinki")
 CALL_OUTCOMES = frozenset({Outcome.NEW, Outcome.UPDATED})
 
 
@@ -56,6 +67,28 @@ class Known:
 
     stories: Mapping[int, KnownStory] = field(default_factory=dict)
     sightings: Mapping[tuple[str, str], int] = field(default_factory=dict)  # -> sighting id
+    # The other language versions of those stories (the story's own text is its first).
+    versions: Mapping[int, Sequence[StoryText]] = field(default_factory=dict)
+
+
+def alternate_key(url: str) -> str:
+    """The key a story keeps for a URL its publisher names as another language of it."""
+    return bounded_key(f"{ALTERNATE_PREFIX}{url_key(url)}")
+
+
+def release_lookup_keys(item: Item) -> tuple[str, ...]:
+    """Keys of stored stories ``item`` may be a language version of, by what the publishers
+    say: a story naming ``item``'s URL as its alternate, or a story at one of ``item``'s
+    alternates."""
+    return (
+        alternate_key(item.canonical_url),
+        *(bounded_key(f"url:{url_key(url)}") for url in item.alternates),
+    )
+
+
+def release_day(moment: datetime | None) -> Any:
+    """The release date of a story (Europe/Helsinki), as the matcher compares them."""
+    return moment.astimezone(HELSINKI).date() if moment is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +117,13 @@ class BatchPlan:
             self.current[item_id] = stored.current
             self.sources[item_id] = list(stored.sources)
         self._sightings: dict[tuple[str, str], int | None] = dict(known.sightings)
+        # Other-language versions per story, and what the release matcher reads of each.
+        self.versions: dict[int, list[StoryText]] = {
+            item_id: list(texts) for item_id, texts in known.versions.items()
+        }
+        self._release: dict[int, list[Version]] = {}
+        self.new_versions: list[tuple[int, Item]] = []  # (story id, the version)
+        self.version_edits: list[tuple[int, Item]] = []  # (story id, its edited version)
         self.new_stories: list[Item] = []  # in pending-id order
         self.edits: list[tuple[int, Item]] = []  # in order, stored or pending ids
         self.new_keys: list[tuple[int, str]] = []
@@ -112,13 +152,25 @@ class BatchPlan:
             candidates=self.candidates(item.story_keys),
         )
         if decision.outcome is Outcome.NEW:
+            found = self._release_of(item)
+            if found is not None:
+                decision = found
+        if decision.outcome is Outcome.NEW:
             item_id = self._new_story(item)
+            self._add_keys(item_id, [*item.story_keys, *map(alternate_key, item.alternates)])
+        elif decision.outcome is Outcome.LANGUAGE_VERSION:
+            assert decision.item_id is not None
+            item_id = decision.item_id
+            self._add_version(item_id, item)
+            self._add_keys(item_id, [item.story_keys[0], *map(alternate_key, item.alternates)])
         else:
             assert decision.item_id is not None
             item_id = decision.item_id
             if decision.outcome is Outcome.UPDATED:
                 self._edit(item_id, item)
-        self._add_keys(item_id, item.story_keys)
+            elif decision.outcome is Outcome.ALSO_SEEN:
+                self._edit_version(item_id, item)
+            self._add_keys(item_id, item.story_keys)
         new_sighting = self._sighting(item_id, item)
         self.planned.append(Planned(item, item_id, decision, new_sighting))
         return decision
@@ -140,6 +192,58 @@ class BatchPlan:
             )
         )
         return item_id
+
+    # --- language versions -------------------------------------------------------------------
+
+    def _release_of(self, item: Item) -> Decision | None:
+        """The story ``item`` is another language version of, if the publisher or the texts
+        say so (:func:`aggregator.normalize.releases.best_story`)."""
+        version = _version(_text_of(item), item.published, item.alternates)
+        day = version.published
+        alternates = {bounded_key(f"url:{url_key(url)}") for url in item.alternates}
+        stories: dict[int, list[Version]] = {}
+        for item_id, story in self._stories.items():
+            said = alternate_key(item.canonical_url) in story.keys or bool(story.keys & alternates)
+            other = release_day(story.published)
+            near = day is None or other is None or abs(other - day) <= RELEASE_WINDOW
+            if said or near:
+                stories[item_id] = self._release_versions(item_id)
+        found = best_story(version, stories)
+        if found is None:
+            return None
+        story_id, evidence = found
+        return Decision(Outcome.LANGUAGE_VERSION, story_id, "; ".join(evidence.reasons))
+
+    def _release_versions(self, item_id: int) -> list[Version]:
+        if item_id not in self._release:
+            story = self._stories[item_id]
+            alternates = tuple(
+                f"https://{key.removeprefix(ALTERNATE_PREFIX)}"
+                for key in story.keys
+                if key.startswith(ALTERNATE_PREFIX)
+            )
+            self._release[item_id] = [
+                _version(self.texts[item_id], story.published, alternates),
+                *(_version(text, None, ()) for text in self.versions.get(item_id, ())),
+            ]
+        return self._release[item_id]
+
+    def _add_version(self, item_id: int, item: Item) -> None:
+        text = _text_of(item)
+        self.versions.setdefault(item_id, []).append(text)
+        self._release_versions(item_id).append(_version(text, item.published, item.alternates))
+        self.new_versions.append((item_id, item))
+
+    def _edit_version(self, item_id: int, item: Item) -> None:
+        """A language version whose own page changed its title or summary: keep the new text."""
+        for index, text in enumerate(self.versions.get(item_id, ())):
+            same_page = url_key(text.url) == url_key(item.canonical_url)
+            if same_page and (text.title, text.summary) != (item.title, item.summary):
+                self.versions[item_id][index] = replace(
+                    text, title=item.title, summary=item.summary, body_text=item.body_text
+                )
+                self._release.pop(item_id, None)
+                self.version_edits.append((item_id, item))
 
     def _edit(self, item_id: int, item: Item) -> None:
         self.edits.append((item_id, item))
@@ -196,10 +300,25 @@ class BatchPlan:
         """Items whose own text may announce a grant call: new stories and edits."""
         return [p for p in self.changed() if p.decision.outcome in CALL_OUTCOMES]
 
+    def texts_of(self, item_id: int) -> list[StoryText]:
+        """The story's text in every language it has, its own first (tags come from all)."""
+        return [self.texts[item_id], *self.versions.get(item_id, ())]
+
     def sources_of(self, item_id: int) -> list[str]:
         """Every source carrying the story once this crawl is stored (the primary first when
         nothing else is known)."""
         return self.sources.get(item_id) or [self.texts[item_id].source_id]
+
+
+def _version(text: StoryText, published: datetime | None, alternates: tuple[str, ...]) -> Version:
+    return Version(
+        text.language,
+        text.title,
+        f"{text.summary}\n{text.body_text}",
+        text.url,
+        release_day(published),
+        alternates,
+    )
 
 
 def _text_of(item: Item) -> StoryText:

@@ -44,6 +44,8 @@ class Outcome(StrEnum):
     UPDATED = "updated"
     ALSO_SEEN = "also-seen"
     """Same story, carried by another source or list: add a sighting, keep the content."""
+    LANGUAGE_VERSION = "language-version"
+    """The same release in another language (:mod:`.releases`): a version of the story."""
 
 
 @dataclass(frozen=True, slots=True)

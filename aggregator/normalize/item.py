@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from aggregator.normalize import text
 from aggregator.normalize.dedupe import content_hash, story_keys
-from aggregator.normalize.urls import canonical_url
+from aggregator.normalize.urls import canonical_url, url_key
 from aggregator.types import ArticleDetails, Item, RawItem
 
 SUMMARY_MAX_CHARS = 600
@@ -39,6 +39,7 @@ def merge_article(raw: RawItem, article: ArticleDetails) -> RawItem:
         published_has_time=article.published_has_time or raw.published_has_time,
         updated=article.updated or raw.updated,
         kind=raw.kind or article.kind,
+        alternates=article.alternates or raw.alternates,
     )
 
 
@@ -68,4 +69,17 @@ def normalize_item(raw: RawItem) -> Item:
         content_hash=content_hash(title, summary, body_text),
         grant=raw.grant,
         updated=raw.updated,
+        alternates=_alternates(url, raw.alternates),
     )
+
+
+def _alternates(url: str, alternates: tuple[str, ...]) -> tuple[str, ...]:
+    """The other-language URLs canonicalised, the page's own and repeats left out."""
+    own = url_key(url)
+    found: dict[str, str] = {}
+    for alternate in alternates:
+        canonical = canonical_url(alternate)
+        key = url_key(canonical)
+        if key != own:
+            found.setdefault(key, canonical)
+    return tuple(found.values())

@@ -75,7 +75,24 @@ def parse_article(source: SourceConfig, page: Page) -> ArticleDetails:
         published_has_time=published.has_time if published else False,
         updated=updated.moment if updated else None,
         kind=_TYPE_LABEL.sub("", select_text(soup, selectors.kind)),
+        alternates=hreflang_alternates(soup, base_url(soup, page)),
     )
+
+
+def hreflang_alternates(soup: BeautifulSoup, base: str) -> tuple[str, ...]:
+    """The page's language versions its publisher names: ``<link rel="alternate"
+    hreflang="sv" href="...">`` (``x-default`` is no language), absolute, in page order."""
+    found: list[str] = []
+    for link in soup.find_all("link", href=True, hreflang=True):
+        rels = [str(rel) for rel in link.get_attribute_list("rel") if rel]
+        language = str(link.get("hreflang", "")).strip().lower()
+        if "alternate" not in (r.lower() for r in rels) or not language or language == "x-default":
+            continue
+        with contextlib.suppress(ValueError):
+            url = urljoin(base, str(link["href"]).strip())
+            if url.startswith(("http://", "https://")) and url not in found:
+                found.append(url)
+    return tuple(found)
 
 
 def publication_times(text: str) -> tuple[ParsedDate | None, ParsedDate | None]:

@@ -16,17 +16,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, col, select
 
-from aggregator.normalize.batch import PENDING_IDS, BatchPlan, Known, KnownStory, StoryText
+from aggregator.normalize.batch import (
+    PENDING_IDS,
+    RELEASE_WINDOW,
+    BatchPlan,
+    Known,
+    KnownStory,
+    StoryText,
+    release_lookup_keys,
+)
 from aggregator.normalize.dedupe import Decision, Outcome, StoredStory
 from aggregator.store import search
 from aggregator.store.items import chunked, edit_changes, new_values
-from aggregator.store.models import ItemRow, Sighting, StoryKey
+from aggregator.store.models import ItemRow, Sighting, StoryKey, StoryVersion
 from aggregator.store.tags import mark_untagged
 from aggregator.types import Item
 
@@ -44,12 +52,63 @@ class Saved:
 
 
 def load_known(session: Session, items: Sequence[Item]) -> Known:
-    """The stored stories and sightings a crawl of ``items`` can meet (a few queries)."""
+    """The stored stories and sightings a crawl of ``items`` can meet (a few queries): those
+    sharing a key with an item, and for the items not stored yet, the stories they may be
+    another language version of (named by hreflang, or released within the matcher's window
+    of days)."""
     keys = sorted({key for item in items for key in item.story_keys})
     ids: set[int] = set()
     for chunk in chunked(keys):
         ids.update(session.exec(select(StoryKey.item_id).where(col(StoryKey.key).in_(chunk))))
-    return Known(stories=_known_stories(session, sorted(ids)), sightings=_sightings(session, items))
+    stored_urls: set[str] = set()
+    for chunk in chunked(sorted({item.story_keys[0] for item in items})):
+        stored_urls.update(session.exec(select(StoryKey.key).where(col(StoryKey.key).in_(chunk))))
+    unstored = [item for item in items if item.story_keys[0] not in stored_urls]
+    ids |= _release_candidates(session, unstored)
+    stories = _known_stories(session, sorted(ids))
+    return Known(
+        stories=stories,
+        sightings=_sightings(session, items),
+        versions=_versions(session, sorted(stories)),
+    )
+
+
+def _release_candidates(session: Session, items: Sequence[Item]) -> set[int]:
+    """Stories that new ``items`` may be language versions of."""
+    ids: set[int] = set()
+    lookup = sorted({key for item in items for key in release_lookup_keys(item)})
+    for chunk in chunked(lookup):
+        ids.update(session.exec(select(StoryKey.item_id).where(col(StoryKey.key).in_(chunk))))
+    window = RELEASE_WINDOW + timedelta(days=1)  # the window is in local days
+    spans: list[tuple[datetime, datetime]] = []
+    for moment in sorted(item.published for item in items if item.published is not None):
+        start, end = moment - window, moment + window
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    for span_chunk in chunked(spans):
+        near = or_(
+            *(
+                and_(col(ItemRow.published_at) >= start, col(ItemRow.published_at) <= end)
+                for start, end in span_chunk
+            )
+        )
+        ids.update(i for i in session.exec(select(ItemRow.id).where(near)) if i is not None)
+    return ids
+
+
+def _versions(session: Session, ids: list[int]) -> dict[int, list[StoryText]]:
+    found: dict[int, list[StoryText]] = defaultdict(list)
+    for chunk in chunked(ids):
+        query = select(StoryVersion).where(col(StoryVersion.item_id).in_(chunk))
+        for row in session.exec(query.order_by(col(StoryVersion.id))):
+            found[row.item_id].append(
+                StoryText(
+                    row.title, row.summary, row.body_text, row.language, row.source_id, row.url
+                )
+            )
+    return dict(found)
 
 
 _STORY_COLUMNS = (
@@ -173,16 +232,51 @@ def write_plan(session: Session, plan: BatchPlan, now: datetime) -> RealIds:
             update(Sighting),
             [{"id": i, "last_seen_at": now} for i in dict.fromkeys(plan.touched_sightings)],
         )
+    _write_versions(session, plan, real, now)
     _expire(session, ItemRow, set(changes))
     _expire(session, Sighting, set(plan.touched_sightings))
     changed = {
         real(p.item_id)
         for p in plan.planned
-        if p.decision.outcome in (Outcome.NEW, Outcome.UPDATED)
+        if p.decision.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.LANGUAGE_VERSION)
     }
     if changed:
         search.index_stories(session, changed)
     return real
+
+
+def _write_versions(session: Session, plan: BatchPlan, real: RealIds, now: datetime) -> None:
+    """The language versions the plan found, and the edits of stored ones."""
+    if plan.new_versions:
+        session.execute(
+            insert(StoryVersion),
+            [
+                {
+                    "item_id": real(item_id),
+                    "language": item.language,
+                    "title": item.title,
+                    "summary": item.summary,
+                    "body_text": item.body_text,
+                    "url": item.canonical_url,
+                    "source_id": item.source_id,
+                    "published_at": item.published,
+                    "first_seen_at": now,
+                    "updated_at": now,
+                }
+                for item_id, item in plan.new_versions
+            ],
+        )
+    for item_id, item in plan.version_edits:
+        session.execute(
+            update(StoryVersion)
+            .where(
+                col(StoryVersion.item_id) == real(item_id),
+                col(StoryVersion.language) == item.language,
+            )
+            .values(
+                title=item.title, summary=item.summary, body_text=item.body_text, updated_at=now
+            )
+        )
 
 
 def _expire(session: Session, model: type[ItemRow] | type[Sighting], ids: set[int]) -> None:

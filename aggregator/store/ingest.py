@@ -119,7 +119,7 @@ def write_run(engine: Engine, run: RunWrite) -> RunReport:
         report = replace(
             run.report, new_item_ids=tuple(real(item_id) for item_id in run.report.new_item_ids)
         )
-        if report.items_new or report.items_updated:
+        if report.items_new or report.items_updated or run.plan.new_versions:
             versions.bump(session, now)
         sources = SourceStore(session)
         health = after_run(sources.health(run.source_id), report, run.interval)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 from aggregator.normalize.dedupe import StoredStory
 from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, Sighting, StoryKey
+from aggregator.store.queries import VersionView, other_versions, versions_of
 from aggregator.types import Item
 
 CHUNK = 500  # values per IN (...) list: far below every database's limit on bound parameters
@@ -185,6 +186,18 @@ def latest_stories(
         for sighting in session.exec(select(Sighting).where(col(Sighting.item_id).in_(ids))):
             carried.setdefault(sighting.item_id, []).append(sighting.source_id)
     return [(row, carried.get(row.id or 0, [])) for row in rows]
+
+
+def story_versions(engine: Engine, rows: Sequence[ItemRow]) -> dict[int, tuple[VersionView, ...]]:
+    """Every language version of each story of ``rows`` (its own included), by story id."""
+    with session_scope(engine) as session:
+        others = other_versions(session, [row.id for row in rows if row.id is not None])
+    return {
+        row.id: versions_of(row, others.get(row.id, []))
+        or (VersionView(row.language, row.title, row.url, row.summary),)
+        for row in rows
+        if row.id is not None
+    }
 
 
 def newest_id(engine: Engine) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -26,6 +26,7 @@ from aggregator.store.models import (
     ItemRow,
     ItemTag,
     Sighting,
+    StoryVersion,
 )
 
 MAX_LIMIT = 200
@@ -85,6 +86,27 @@ class GrantView:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionView:
+    """One language version of a story: the text and address in that language."""
+
+    language: str
+    title: str
+    url: str
+    summary: str = ""
+
+
+# The order versions are listed in: the service's languages first, then any other.
+LANGUAGE_ORDER = ("fi", "sv", "en")
+
+
+def version_order(language: str) -> tuple[int, str]:
+    return (
+        LANGUAGE_ORDER.index(language) if language in LANGUAGE_ORDER else len(LANGUAGE_ORDER),
+        language,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class StoryView:
     id: int
     title: str
@@ -105,6 +127,37 @@ class StoryView:
     sightings: tuple[SightingView, ...] = ()
     grant: GrantView | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Every language version, this story's own among them (empty: only its own).
+    versions: tuple[VersionView, ...] = ()
+
+    @property
+    def all_versions(self) -> tuple[VersionView, ...]:
+        """Every language version of the story, in the order fi, sv, en, others."""
+        if self.versions:
+            return self.versions
+        return (VersionView(self.language, self.title, self.url, self.summary),)
+
+    @property
+    def other_versions(self) -> tuple[VersionView, ...]:
+        """The versions in languages other than the one this view shows."""
+        return tuple(v for v in self.all_versions if v.language != self.language)
+
+    def in_language(self, language: str) -> StoryView:
+        """The story as a reader of ``language`` sees it: that version's title, summary and
+        address when it has one (the body stays only with the version it belongs to)."""
+        if language == self.language:
+            return self
+        for version in self.all_versions:
+            if version.language == language:
+                return replace(
+                    self,
+                    title=version.title,
+                    summary=version.summary,
+                    url=version.url,
+                    language=version.language,
+                    body_html="",
+                )
+        return self
 
     @property
     def audiences(self) -> tuple[str, ...]:
@@ -139,8 +192,14 @@ def _filtered(query: SelectOfScalar[Any], f: ItemFilter) -> SelectOfScalar[Any]:
                 )
             )
         )
-    if f.languages:
-        query = query.where(col(ItemRow.language).in_(list(f.languages)))
+    if f.languages:  # a story in any of them, as its own text or one of its versions
+        in_version = exists().where(
+            and_(
+                col(StoryVersion.item_id) == col(ItemRow.id),
+                col(StoryVersion.language).in_(list(f.languages)),
+            )
+        )
+        query = query.where(or_(col(ItemRow.language).in_(list(f.languages)), in_version))
     if f.since is not None:
         query = query.where(col(ItemRow.sort_at) >= f.since)
     if f.until is not None:
@@ -259,10 +318,37 @@ def attach(session: Session, rows: Sequence[ItemRow]) -> list[StoryView]:
     ):
         sightings[s.item_id].append(SightingView(s.source_id, s.url, s.list_name, s.first_seen_at))
     grants = grants_for_items(session, ids)
+    others = other_versions(session, ids)
     return [
-        _story(row, tags.get(_id(row), []), sightings.get(_id(row), []), grants.get(_id(row)))
+        _story(
+            row,
+            tags.get(_id(row), []),
+            sightings.get(_id(row), []),
+            grants.get(_id(row)),
+            others.get(_id(row), []),
+        )
         for row in rows
     ]
+
+
+def other_versions(session: Session, item_ids: Sequence[int]) -> dict[int, list[VersionView]]:
+    """The stored other-language versions of the stories ``item_ids``."""
+    found: dict[int, list[VersionView]] = defaultdict(list)
+    if not item_ids:
+        return found
+    query = select(StoryVersion).where(col(StoryVersion.item_id).in_(list(item_ids)))
+    for row in session.exec(query.order_by(col(StoryVersion.id))):
+        found[row.item_id].append(VersionView(row.language, row.title, row.url, row.summary))
+    return found
+
+
+def versions_of(row: ItemRow, others: Sequence[VersionView]) -> tuple[VersionView, ...]:
+    """A story's versions, its own included, in :data:`LANGUAGE_ORDER` (empty when it has
+    only its own)."""
+    if not others:
+        return ()
+    own = VersionView(row.language, row.title, row.url, row.summary)
+    return tuple(sorted([own, *others], key=lambda v: version_order(v.language)))
 
 
 def grants_for_items(session: Session, item_ids: Sequence[int]) -> dict[int, GrantView]:
@@ -311,6 +397,7 @@ def _story(
     tags: list[TagView],
     sightings: list[SightingView],
     grant: GrantView | None,
+    others: Sequence[VersionView] = (),
 ) -> StoryView:
     return StoryView(
         id=_id(row),
@@ -331,4 +418,5 @@ def _story(
         tags=tuple(tags),
         sightings=tuple(sightings),
         grant=grant,
+        versions=versions_of(row, others),
     )

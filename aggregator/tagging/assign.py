@@ -36,6 +36,26 @@ def assess(
     return by_text + source_assignments(tagger, source_ids), tagging.suggestions
 
 
+def assess_versions(
+    tagger: Tagger, texts: Sequence[TextItem], source_ids: Sequence[str]
+) -> tuple[list[TagAssignment], list[TagAssignment]]:
+    """(tags, suggestions) of a story in several languages: :func:`assess` of its first text,
+    and every tag another language version adds (the union; each tag once, the first reason
+    kept), with the defaults of every source once."""
+    tags, suggested = assess(tagger, texts[0], source_ids)
+    for text in texts[1:]:
+        tagging = tagger.assess(text)
+        have = {a.tag_id for a in tags}
+        tags.extend(
+            a
+            for a in tagging.assignments
+            if a.origin is not TagOrigin.SOURCE and a.tag_id not in have
+        )
+        offered = {a.tag_id for a in tags} | {a.tag_id for a in suggested}
+        suggested.extend(a for a in tagging.suggestions if a.tag_id not in offered)
+    return tags, suggested
+
+
 def with_rule(tagger: Tagger, draft: Rule) -> Tagger:
     """``tagger`` with ``draft`` added, or replacing the rule of the same id."""
     rules = [rule for rule in tagger.rules if rule.id != draft.id]

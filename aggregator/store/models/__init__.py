@@ -13,6 +13,7 @@ from aggregator.store.models.ingest import (
     SourceRun,
     SourceState,
     StoryKey,
+    StoryVersion,
     UrlFailure,
 )
 from aggregator.store.models.mail import DeliveredItem, Delivery, MailEvent, Subscriber
@@ -58,6 +59,7 @@ __all__ = [
     "SourceRun",
     "SourceState",
     "StoryKey",
+    "StoryVersion",
     "Subscriber",
     "TagModelRow",
     "TagOverride",

@@ -58,6 +58,26 @@ class Sighting(SQLModel, table=True):
     last_seen_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class StoryVersion(SQLModel, table=True):
+    """Another language version of a story (the item row is the version first stored): the
+    fi/sv/en texts of one release, each with its own address."""
+
+    __tablename__ = "story_version"
+    __table_args__ = (UniqueConstraint("item_id", "language", name="uq_story_version_language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True, ondelete="CASCADE")
+    language: str = Field(max_length=8)
+    title: str = Field(sa_type=Text)
+    summary: str = Field(default="", sa_type=Text)
+    body_text: str = Field(default="", sa_type=Text)
+    url: str = Field(sa_type=Text)
+    source_id: str = Field(max_length=64)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    first_seen_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class StoryKey(SQLModel, table=True):
     __tablename__ = "story_key"
 
