@@ -19,7 +19,7 @@ from aggregator.display import (
     funder_name,
     programme_label,
 )
-from aggregator.i18n import normalise_language, template_functions
+from aggregator.i18n import LANGUAGE_NAMES, normalise_language, template_functions
 from aggregator.resources import package_path
 
 TEMPLATES_DIR = package_path("templates")
@@ -41,6 +41,7 @@ def environment() -> Environment:
     env.filters["number"] = format_number
     env.filters["funder"] = funder_name
     env.filters["programme"] = programme_label
+    env.globals["language_names"] = LANGUAGE_NAMES  # each in its own language
     return env
 
 

@@ -142,21 +142,23 @@ class StoryView:
         """The versions in languages other than the one this view shows."""
         return tuple(v for v in self.all_versions if v.language != self.language)
 
-    def in_language(self, language: str) -> StoryView:
-        """The story as a reader of ``language`` sees it: that version's title, summary and
-        address when it has one (the body stays only with the version it belongs to)."""
-        if language == self.language:
-            return self
-        for version in self.all_versions:
-            if version.language == language:
-                return replace(
-                    self,
-                    title=version.title,
-                    summary=version.summary,
-                    url=version.url,
-                    language=version.language,
-                    body_html="",
-                )
+    def in_language(self, *languages: str) -> StoryView:
+        """The story as a reader of ``languages`` (most wanted first) sees it: the first of
+        them it has a version in gives the title, summary and address (the body stays only
+        with the version it belongs to); with none of them, the story as stored."""
+        for language in languages:
+            if language == self.language:
+                return self
+            for version in self.versions:
+                if version.language == language:
+                    return replace(
+                        self,
+                        title=version.title,
+                        summary=version.summary,
+                        url=version.url,
+                        language=version.language,
+                        body_html="",
+                    )
         return self
 
     @property

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from aggregator.display import format_date, format_datetime
 from aggregator.grants.lifecycle import days_left
-from aggregator.i18n import gettext, ngettext
+from aggregator.i18n import LANGUAGE_NAMES, gettext, ngettext
 from aggregator.publish.choose import Digest, TagInfo
 from aggregator.publish.render.message import Envelope, Rendered, Sender, build_message
 from aggregator.publish.tokens import SubscriberLinks
@@ -83,8 +83,14 @@ class StoryFragments:
         return tag.label(language) if tag is not None else tag_id
 
     def _context(self, story: StoryView, language: str) -> dict[str, object]:
+        story = story.in_language(language)  # the reader's language where the story has it
         return {
             "story": story,
+            "versions": [
+                (LANGUAGE_NAMES.get(v.language, v.language), safe_link(v.url))
+                for v in story.other_versions
+                if safe_link(v.url)
+            ],
             "url": safe_link(story.url),
             "topics": [self.label(tag_id, language) for tag_id in story.topics],
             "deadline": deadline_text(story.grant, language) if story.grant else "",

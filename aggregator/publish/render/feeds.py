@@ -39,7 +39,7 @@ from feedgen.feed import FeedGenerator
 
 from aggregator.clock import helsinki_date
 from aggregator.display import format_date, format_datetime
-from aggregator.i18n import gettext, ngettext
+from aggregator.i18n import LANGUAGE_NAMES, gettext, ngettext
 from aggregator.publish.render.opml import (
     DEFAULT_LIMIT,
     SITE_NAME,
@@ -142,6 +142,7 @@ def build_entry(
     *,
     scope: str = "",
 ) -> FeedEntry:
+    story = story.in_language(language)  # the feed's language where the story has it
     note = grant_note(story.grant, language, now) if story.grant else None
     title = clean_text(story.title) or story_link(story, base_url)
     if note and note.title_suffix:
@@ -153,7 +154,7 @@ def build_entry(
         guid=story_guid(scope or base_url, story.id),
         title=title,
         link=story_link(story, base_url),
-        summary_html=summary_html(facts, summary),
+        summary_html=summary_html(facts, summary, other_languages(story, language)),
         summary_text=" ".join([*facts, summary]).strip() or title,
         published=published,
         updated=entry_updated(story),
@@ -230,8 +231,25 @@ def summary_text(story: StoryView) -> str:
     return body[:SUMMARY_FALLBACK_CHARS].rsplit(" ", 1)[0] + " …"
 
 
-def summary_html(facts: Sequence[str], summary: str) -> str:
-    """Grant facts and the summary as sanitised HTML paragraphs (text is escaped first)."""
+def other_languages(story: StoryView, language: str) -> str:
+    """Links to the story's versions in other languages, as HTML ("" when it has none)."""
+    links = []
+    for version in story.other_versions:
+        link = to_uri(version.url)
+        if urlsplit(link).scheme in ("http", "https"):
+            name = LANGUAGE_NAMES.get(version.language, version.language)
+            links.append(
+                f'<a href="{html.escape(link)}" hreflang="{html.escape(version.language)}">'
+                f"{html.escape(name)}</a>"
+            )
+    if not links:
+        return ""
+    return f"{html.escape(gettext(language, 'In other languages:'))} {' · '.join(links)}"
+
+
+def summary_html(facts: Sequence[str], summary: str, languages: str = "") -> str:
+    """Grant facts, the summary and the links to the other language versions as sanitised
+    HTML paragraphs (text is escaped first)."""
     paragraphs = []
     if facts:
         first, *rest = facts
@@ -240,9 +258,14 @@ def summary_html(facts: Sequence[str], summary: str) -> str:
         )
     if summary:
         paragraphs.append(html.escape(summary))
+    if languages:
+        paragraphs.append(languages)
     markup = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
     return nh3.clean(
-        markup, tags=SUMMARY_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https"}
+        markup,
+        tags=SUMMARY_TAGS,
+        attributes={"a": {"href", "hreflang"}},
+        url_schemes={"http", "https"},
     )
 
 

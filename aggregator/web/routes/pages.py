@@ -55,7 +55,8 @@ def latest(
         languages=LANGUAGES,
     )
     item_filter = filters.item_filter(page_size=PAGE_SIZE)
-    stories = db.find_items(item_filter)
+    order = reading_order(language, item_filter.languages)
+    stories = [story.in_language(*order) for story in db.find_items(item_filter)]
     # A search counts up to SEARCH_COUNT_LIMIT past this page's first story; one more says
     # "more than that", and the pager then offers the next page.
     most = item_filter.offset + SEARCH_COUNT_LIMIT
@@ -79,6 +80,14 @@ def latest(
         languages=LANGUAGES,
         **taxonomy,
     )
+
+
+def reading_order(language: str, wanted: Sequence[str]) -> tuple[str, ...]:
+    """The languages a story is shown in, most wanted first: the page's language, unless the
+    reader asked for other news languages, then those (the page's first if among them)."""
+    if not wanted:
+        return (language,)
+    return tuple(dict.fromkeys([*(x for x in (language,) if x in wanted), *wanted]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +121,10 @@ def item_page(
     language: LanguageDep,
 ) -> HTMLResponse:
     """One story: text, tags with their reasons, every sighting, and its grant call."""
-    story = db.get_item(item_id)
-    if story is None:
+    stored = db.get_item(item_id)
+    if stored is None:
         raise HTTPException(status_code=404)
+    story = stored.in_language(language)
     taxonomy = _taxonomy(db, language)
     names = source_names(runtime.sources())
     return render_page(
