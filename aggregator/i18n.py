@@ -9,7 +9,7 @@ is no build step and no binary file in the repository.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,15 @@ LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "fi"
 LOCALE_DIR = package_path("locale")
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
+
+
+def reading_order(language: str, wanted: Sequence[str]) -> tuple[str, ...]:
+    """The languages a story is shown in, most wanted first: ``language`` (of the page, feed
+    or email) unless the reader chose other news languages, then those, ``language`` first
+    when it is among them."""
+    if not wanted:
+        return (language,)
+    return tuple(dict.fromkeys([*(x for x in (language,) if x in wanted), *wanted]))
 
 
 def normalise_language(value: str | None) -> str:

@@ -30,6 +30,13 @@ def subscribers() -> None:
 @click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
 @click.option("--frequency", type=FREQUENCY, default="weekly", show_default=True)
 @click.option("--language", type=click.Choice(["fi", "sv", "en"]), default="fi", show_default=True)
+@click.option(
+    "--news-language",
+    "news_languages",
+    type=click.Choice(["fi", "sv", "en"]),
+    multiple=True,
+    help="Only news published in this language (repeatable; default: every language).",
+)
 @click.pass_context
 def subscribers_add(
     ctx: click.Context,
@@ -39,10 +46,20 @@ def subscribers_add(
     sources: tuple[str, ...],
     frequency: str,
     language: str,
+    news_languages: tuple[str, ...],
 ) -> None:
     """Subscribe EMAIL on the person's request; they confirm through the emailed link."""
     service = Subscriptions.from_runtime(runtime_of(ctx))
-    form = SubmittedForm(email, audiences, topics, sources, frequency, language, consent=True)
+    form = SubmittedForm(
+        email,
+        audiences,
+        topics,
+        sources,
+        frequency,
+        language,
+        consent=True,
+        news_languages=news_languages,
+    )
     checked = check_subscription(form, service.choices())
     if not checked.ok or checked.preferences is None:
         for name, message in checked.errors.items():
@@ -81,6 +98,7 @@ def _subscriber_json(s: SubscriberView) -> dict[str, object]:
         "audiences": list(s.preferences.audiences),
         "topics": list(s.preferences.topics),
         "sources": list(s.preferences.sources),
+        "news_languages": list(s.preferences.languages),
         "confirmed_at": s.confirmed_at.isoformat() if s.confirmed_at else None,
         "bounces": s.bounce_count,
     }

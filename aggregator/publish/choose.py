@@ -113,7 +113,16 @@ def wants(story: StoryView, preferences: Preferences) -> bool:
         (preferences.sources, story.source_ids),
     )
     chosen_any = any(chosen for chosen, _ in checks)
-    return chosen_any and all(not chosen or set(chosen) & set(has) for chosen, has in checks)
+    return (
+        chosen_any
+        and all(not chosen or set(chosen) & set(has) for chosen, has in checks)
+        and in_languages(story, preferences.languages)
+    )
+
+
+def in_languages(story: StoryView, languages: Sequence[str]) -> bool:
+    """Has ``story`` a version in one of ``languages``? (Any story, when none are chosen.)"""
+    return not languages or any(v.language in languages for v in story.all_versions)
 
 
 class StoryPool:
@@ -127,6 +136,7 @@ class StoryPool:
         for story in self.stories:
             keys = [*story.audiences, *story.topics]
             keys += [f"source:{source}" for source in story.source_ids]
+            keys += [f"language:{version.language}" for version in story.all_versions]
             for key in keys:
                 self._by_key.setdefault(key, set()).add(story.id)
 
@@ -149,6 +159,8 @@ class StoryPool:
         chosen = [keys for keys in kinds if keys]
         if not chosen:
             return set()
+        if preferences.languages:
+            chosen.append([f"language:{language}" for language in preferences.languages])
         result = set(self._all)
         for keys in chosen:
             result &= set().union(*(self._by_key.get(key, set()) for key in keys))

@@ -70,6 +70,7 @@ class SubmittedForm:
     frequency: str = ""
     language: str = ""
     consent: bool = False
+    news_languages: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ def check_preferences(form: SubmittedForm, choices: Choices) -> CheckedForm:
     _check_subset("audiences", form.audiences, [t.id for t in choices.audiences], errors)
     _check_subset("topics", form.topics, [t.id for t in choices.topics], errors)
     _check_subset("sources", form.sources, [s.id for s in choices.sources], errors)
+    _check_subset("news_languages", form.news_languages, LANGUAGES, errors)
     if not form.audiences and not form.topics:
         errors["audiences"] = NOTHING_CHOSEN
     if form.frequency not in {f.value for f in Frequency}:
@@ -141,10 +143,20 @@ def _preferences(form: SubmittedForm, choices: Choices) -> Preferences:
         sources=tuple(s.id for s in choices.sources if s.id in form.sources),
         frequency=Frequency(form.frequency),
         language=form.language,
+        languages=tuple(x for x in LANGUAGES if x in form.news_languages),
     )
 
 
-FIELD_ORDER = ("email", "audiences", "topics", "sources", "frequency", "language", "consent")
+FIELD_ORDER = (
+    "email",
+    "audiences",
+    "topics",
+    "sources",
+    "news_languages",
+    "frequency",
+    "language",
+    "consent",
+)
 
 
 def _in_form_order(errors: dict[str, str]) -> dict[str, str]:

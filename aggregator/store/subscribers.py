@@ -44,6 +44,9 @@ class Preferences:
     sources: tuple[str, ...] = ()
     frequency: Frequency = Frequency.WEEKLY
     language: str = "fi"
+    # News languages: stories with a version in one of them (empty: every language); a story
+    # is shown in ``language`` when it has it, else in the first of these it has.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +248,7 @@ def _set_preferences(row: Subscriber, preferences: Preferences) -> None:
     row.sources = list(preferences.sources)
     row.frequency = preferences.frequency.value
     row.language = preferences.language
+    row.news_languages = list(preferences.languages)
 
 
 def _preference_detail(preferences: Preferences) -> dict[str, Any]:
@@ -254,6 +258,7 @@ def _preference_detail(preferences: Preferences) -> dict[str, Any]:
         "sources": list(preferences.sources),
         "frequency": preferences.frequency.value,
         "language": preferences.language,
+        "news_languages": list(preferences.languages),
     }
 
 
@@ -269,6 +274,7 @@ def _view(row: Subscriber) -> SubscriberView:
             sources=tuple(row.sources),
             frequency=Frequency(row.frequency),
             language=row.language,
+            languages=tuple(row.news_languages or ()),
         ),
         consent_at=row.consent_at,
         confirmed_at=row.confirmed_at,
@@ -292,6 +298,7 @@ def _row_export(row: Subscriber) -> dict[str, Any]:
         "audiences": list(row.audiences),
         "topics": list(row.topics),
         "sources": list(row.sources),
+        "news_languages": list(row.news_languages or ()),
         "consent_at": _iso(row.consent_at),
         "confirmed_at": _iso(row.confirmed_at),
         "unsubscribed_at": _iso(row.unsubscribed_at),

@@ -38,6 +38,7 @@ def test_subscribers_add_sends_the_confirmation_and_lists_pending(
     code, output = run(
         runtime, "subscribers", "add", "Anna@Kunta.example.fi",
         "--audience", "municipalities", "--topic", "legislation", "--language", "sv",
+        "--news-language", "en", "--news-language", "sv",
     )  # fmt: skip
     assert code == 0 and "pending" in output
     [mail] = sink.messages
@@ -45,10 +46,11 @@ def test_subscribers_add_sends_the_confirmation_and_lists_pending(
     code, output = run(runtime, "subscribers", "list", "--json")
     [row] = [json.loads(line) for line in output.splitlines()]
     assert row["email"] == "anna@kunta.example.fi" and row["status"] == "pending"
-    assert (row["audiences"], row["topics"], row["language"]) == (
+    assert (row["audiences"], row["topics"], row["language"], row["news_languages"]) == (
         ["municipalities"],
         ["legislation"],
         "sv",
+        ["sv", "en"],
     )
 
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from aggregator.clock import FixedClock
-from aggregator.publish.choose import compose
-from aggregator.publish.render.digest import StoryFragments, digest_message
+from aggregator.publish.choose import StoryPool, compose, wants
+from aggregator.publish.render.digest import StoryFragments, digest_message, render_digest
 from aggregator.publish.render.message import Sender
 from aggregator.publish.tokens import LinkBuilder, LinkSigner
 from aggregator.store.queries import StoryView, VersionView
@@ -62,3 +62,32 @@ def test_each_subscriber_reads_the_story_in_their_language_once() -> None:
         assert all(f'href="{other_url}"' in html and other_url in text for _, other_url in others)
     assert "Muilla kielillä:" in text_and_html("fi")[0]
     assert "På andra språk:" in text_and_html("sv")[1]
+
+
+def test_news_languages_choose_the_stories_and_the_version_shown() -> None:
+    finnish_only = story(21, "municipalities", title="Vain suomeksi", first_seen=NOW)
+    stories = [release(), finnish_only]
+    swedish_reader = subscriber(audiences=("municipalities",), language="fi")
+    swedish_reader = replace(
+        swedish_reader, preferences=replace(swedish_reader.preferences, languages=("sv",))
+    )
+    chosen = StoryPool(stories).choose(
+        swedish_reader.preferences, since=NOW - timedelta(days=1), delivered=set()
+    )
+    assert [s.id for s in chosen] == [20]
+    assert [s.id for s in stories if wants(s, swedish_reader.preferences)] == [20]
+    everyone = subscriber(audiences=("municipalities",)).preferences
+    assert sorted(s.id for s in stories if wants(s, everyone)) == [20, 21]
+
+    # Finnish emails, Swedish news: the story comes in Swedish, linked to the others.
+    digest = compose(swedish_reader, chosen, TAGS, NOW)
+    links = LinkBuilder(LinkSigner("secret", FixedClock(NOW)), BASE_URL)
+    rendered = render_digest(
+        digest,
+        StoryFragments(TAGS, NOW),
+        links.for_subscriber(swedish_reader.id, swedish_reader.token_version),
+        BASE_URL,
+    )
+    assert SV[0] in rendered.text and FI[0] not in rendered.text
+    assert "Vain suomeksi" not in rendered.text
+    assert "Muilla kielillä:" in rendered.text and FI[1] in rendered.text

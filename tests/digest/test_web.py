@@ -93,6 +93,7 @@ def test_form_labels_every_control_and_groups_choices(client: TestClient) -> Non
     assert legends == [
         "Kenelle uutiset on suunnattu",
         "Aiheet",
+        "Uutisten kielet (valinnainen)",
         "Kuinka usein",
         "Viestien kieli",
         "Suostumus",
@@ -272,6 +273,7 @@ def test_export_downloads_the_subscribers_data(
     assert response.headers["content-disposition"].startswith("attachment;")
     data = json.loads(response.text)
     assert data["subscriber"]["email"] == "anna@kunta.example.fi"
+    assert data["subscriber"]["news_languages"] == []  # every language
     assert data["subscriber"]["confirmed_at"] is not None
     assert [d["status"] for d in data["deliveries"]] == ["sent"]
     assert [e["event"] for e in data["events"]] == ["subscribe", "confirm"]
@@ -346,3 +348,35 @@ def test_unsubscribe_link_survives_sixty_days_where_preferences_expire(
     unsubscribe = path(next(u for u in links(digest_mail) if "/unsubscribe/" in u))
     assert client.get(preferences).status_code == 410
     assert client.get(unsubscribe).status_code == 200
+
+
+def test_news_languages_are_chosen_in_the_form_kept_and_shown_again(
+    client: TestClient, sink: SmtpSink, seeded: Engine
+) -> None:
+    refused = client.post(
+        "/subscribe",
+        data={
+            "csrf_token": csrf(client),
+            "email": "kieli@kunta.example.fi",
+            "audiences": ["municipalities"],
+            "news_languages": ["sv", "de"],
+            "frequency": "weekly",
+            "language": "fi",
+            "consent": "yes",
+        },
+    )
+    assert refused.status_code == 422
+    page = BeautifulSoup(refused.text, "html.parser")
+    assert "news_languages-error" in one(page, "#news_languages-field")["aria-describedby"]
+
+    subscribe(client, "kieli@kunta.example.fi", news_languages=["en", "sv"], language="sv")
+    with session_scope(seeded) as session:
+        subscriber = SubscriberStore(session).by_email("kieli@kunta.example.fi")
+    assert subscriber is not None
+    assert subscriber.preferences.languages == ("sv", "en")  # in the form's order
+    [mail] = sink.messages
+    preferences = path(next(u for u in links(mail) if "/preferences/" in u))
+    shown = BeautifulSoup(client.get(preferences).text, "html.parser")
+    assert one(shown, "#news_languages-sv").has_attr("checked")
+    assert not one(shown, "#news_languages-fi").has_attr("checked")
+    assert "Nyheternas språk (valfritt)" in shown.get_text()

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from aggregator.display import format_date, format_datetime
 from aggregator.grants.lifecycle import days_left
-from aggregator.i18n import LANGUAGE_NAMES, gettext, ngettext
+from aggregator.i18n import LANGUAGE_NAMES, gettext, ngettext, reading_order
 from aggregator.publish.choose import Digest, TagInfo
 from aggregator.publish.render.message import Envelope, Rendered, Sender, build_message
 from aggregator.publish.tokens import SubscriberLinks
@@ -62,20 +62,24 @@ class StoryFragments:
     def __init__(self, tags: Mapping[str, TagInfo], now: datetime) -> None:
         self.tags = tags
         self.now = now  # for "days left": one run renders within one day
-        self._html: dict[tuple[int, str], Markup] = {}
-        self._text: dict[tuple[int, str], str] = {}
+        self._html: dict[tuple[int, str, str], Markup] = {}
+        self._text: dict[tuple[int, str, str], str] = {}
 
-    def html(self, story: StoryView, language: str) -> Markup:
-        key = (story.id, language)
+    def html(self, story: StoryView, language: str, order: Sequence[str] = ()) -> Markup:
+        """The story in an email in ``language``, in the first language of ``order`` it has
+        (default: ``language``)."""
+        shown = story.in_language(*(order or (language,)))
+        key = (story.id, language, shown.language)
         if key not in self._html:
-            rendered = render("email/_story.html", language, **self._context(story, language))
+            rendered = render("email/_story.html", language, **self._context(shown, language))
             self._html[key] = Markup(rendered)  # noqa: S704 - autoescaped template output
         return self._html[key]
 
-    def text(self, story: StoryView, language: str) -> str:
-        key = (story.id, language)
+    def text(self, story: StoryView, language: str, order: Sequence[str] = ()) -> str:
+        shown = story.in_language(*(order or (language,)))
+        key = (story.id, language, shown.language)
         if key not in self._text:
-            self._text[key] = render("email/_story.txt", language, **self._context(story, language))
+            self._text[key] = render("email/_story.txt", language, **self._context(shown, language))
         return self._text[key]
 
     def label(self, tag_id: str, language: str) -> str:
@@ -83,7 +87,6 @@ class StoryFragments:
         return tag.label(language) if tag is not None else tag_id
 
     def _context(self, story: StoryView, language: str) -> dict[str, object]:
-        story = story.in_language(language)  # the reader's language where the story has it
         return {
             "story": story,
             "versions": [
@@ -116,19 +119,21 @@ def render_digest(
 ) -> Rendered:
     """Subject, HTML and text of ``digest`` in the subscriber's language."""
     language = digest.subscriber.language
+    order = reading_order(language, digest.subscriber.preferences.languages)
     context = {
         "digest": digest,
         "heading": heading(digest),
         "count": len(digest.stories),
         "links": links,
         "base_url": base_url.rstrip("/"),
-        "closing": _section("", digest.closing_soon, fragments, language),
+        "closing": _section("", digest.closing_soon, fragments, language, order),
         "sections": [
             _section(
                 fragments.label(s.tag_id, language) if s.tag_id else "",
                 s.stories,
                 fragments,
                 language,
+                order,
             )
             for s in digest.sections
         ],
@@ -141,10 +146,14 @@ def render_digest(
 
 
 def _section(
-    title: str, stories: Sequence[StoryView], fragments: StoryFragments, language: str
+    title: str,
+    stories: Sequence[StoryView],
+    fragments: StoryFragments,
+    language: str,
+    order: Sequence[str],
 ) -> RenderedSection:
-    html = Markup("").join(fragments.html(story, language) + "\n" for story in stories)
-    text = "".join(fragments.text(story, language) + "\n" for story in stories)
+    html = Markup("").join(fragments.html(story, language, order) + "\n" for story in stories)
+    text = "".join(fragments.text(story, language, order) + "\n" for story in stories)
     return RenderedSection(title, html, text)
 
 

@@ -27,6 +27,10 @@ class Subscriber(SQLModel, table=True):
     audiences: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     sources: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    # The languages the subscriber reads news in (empty: every language).
+    news_languages: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     status: str = Field(default="pending", max_length=16, index=True)
     consent_at: datetime = Field(sa_type=UTCDateTime)
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

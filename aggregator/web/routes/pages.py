@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from aggregator.i18n import reading_order
 from aggregator.search.terms import SearchQuery, highlight, parse_query
 from aggregator.store.queries import SEARCH_COUNT_LIMIT, StoryView, TagView
 from aggregator.types import LANGUAGES
@@ -80,14 +81,6 @@ def latest(
         languages=LANGUAGES,
         **taxonomy,
     )
-
-
-def reading_order(language: str, wanted: Sequence[str]) -> tuple[str, ...]:
-    """The languages a story is shown in, most wanted first: the page's language, unless the
-    reader asked for other news languages, then those (the page's first if among them)."""
-    if not wanted:
-        return (language,)
-    return tuple(dict.fromkeys([*(x for x in (language,) if x in wanted), *wanted]))
 
 
 @dataclass(frozen=True, slots=True)

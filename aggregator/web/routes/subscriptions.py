@@ -86,6 +86,7 @@ def _submitted(form: FormData, *, with_email: bool) -> SubmittedForm:
         frequency=str(form.get("frequency", "")),
         language=str(form.get("language", "")),
         consent=form.get("consent") == "yes",
+        news_languages=[str(v) for v in form.getlist("news_languages")],
     )
 
 
@@ -96,6 +97,7 @@ def _form_values(preferences: Preferences) -> SubmittedForm:
         sources=preferences.sources,
         frequency=preferences.frequency.value,
         language=preferences.language,
+        news_languages=preferences.languages,
     )
 
 
