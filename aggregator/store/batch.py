@@ -239,7 +239,7 @@ def write_plan(session: Session, plan: BatchPlan, now: datetime) -> RealIds:
         real(p.item_id)
         for p in plan.planned
         if p.decision.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.LANGUAGE_VERSION)
-    }
+    } | {real(item_id) for item_id, _ in plan.version_edits}
     if changed:
         search.index_stories(session, changed)
     return real

@@ -105,8 +105,11 @@ def _text_changed(row: ItemRow) -> bool:
 # --- writing ------------------------------------------------------------------------------
 
 
-def index_stories(session: Session | Connection, item_ids: Iterable[int]) -> int:
-    """(Re)index the stories ``item_ids`` from their stored text; returns how many."""
+def index_stories(
+    session: Session | Connection, item_ids: Iterable[int], *, with_versions: bool = True
+) -> int:
+    """(Re)index the stories ``item_ids`` from their stored text (and their language versions'
+    unless ``with_versions`` is False: migrations before the table exists); returns how many."""
     ids = sorted(set(item_ids))
     done = 0
     for start in range(0, len(ids), CHUNK):
@@ -116,16 +119,46 @@ def index_stories(session: Session | Connection, item_ids: Iterable[int]) -> int
             .bindparams(bindparam("ids", expanding=True))
             .bindparams(ids=chunk)
         ).all()
+        versions = (
+            []
+            if not with_versions
+            else session.execute(
+                text(
+                    "SELECT item_id, title, summary, body_text, language FROM story_version "
+                    "WHERE item_id IN :ids ORDER BY id"
+                )
+                .bindparams(bindparam("ids", expanding=True))
+                .bindparams(ids=chunk)
+            ).all()
+        )
         terms = [story_terms(r[0], r[1] or "", (r[2] or "", r[3] or ""), r[4]) for r in rows]
-        _write(session, chunk, terms)
+        _write(session, chunk, _with_versions(terms, versions))
         done += len(terms)
     return done
+
+
+def _with_versions(terms: list[StoryTerms], versions: Sequence[Any]) -> list[StoryTerms]:
+    """A story is found by the words of every language version, each read in its language."""
+    extra: dict[int, list[StoryTerms]] = {}
+    for v in versions:
+        extra.setdefault(v[0], []).append(
+            story_terms(v[0], v[1] or "", (v[2] or "", v[3] or ""), v[4])
+        )
+    return [
+        StoryTerms(
+            own.item_id,
+            " ".join([own.title, *(x.title for x in extra.get(own.item_id, []))]),
+            " ".join([own.body, *(x.body for x in extra.get(own.item_id, []))]),
+        )
+        for own in terms
+    ]
 
 
 def rebuild(connection: Connection) -> int:
     """Index every stored story (the backfill when the index is created on an upgrade)."""
     ids = [row[0] for row in connection.execute(text("SELECT id FROM item ORDER BY id"))]
-    return index_stories(connection, ids)
+    versions = inspect(connection).has_table("story_version")
+    return index_stories(connection, ids, with_versions=versions)
 
 
 def _write(session: Session | Connection, ids: Sequence[int], terms: Sequence[StoryTerms]) -> None:

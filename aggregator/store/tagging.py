@@ -35,9 +35,9 @@ from aggregator.clock import Clock, SystemClock
 from aggregator.store import versions
 from aggregator.store.db import session_scope
 from aggregator.store.learning import latest_model, replace_suggestions
-from aggregator.store.models import ItemRow, Sighting
+from aggregator.store.models import ItemRow, Sighting, StoryVersion
 from aggregator.store.tags import TagStore
-from aggregator.tagging.assign import assess, with_rule
+from aggregator.tagging.assign import assess_versions, with_rule
 from aggregator.tagging.loading import load_masked_phrases, read_source_defaults, rules_from_records
 from aggregator.tagging.match import Tagger, TextItem
 from aggregator.tagging.morphology import Morphology, create_morphology
@@ -119,12 +119,16 @@ def database_tagger(session: Session, config_dir: Path, morphology: Morphology) 
 
 
 def assess_story(
-    tagger: Tagger, row: ItemRow, sightings: Sequence[tuple[str, str]]
+    tagger: Tagger,
+    row: ItemRow,
+    sightings: Sequence[tuple[str, str]],
+    versions: Sequence[StoryVersion] = (),
 ) -> tuple[list[TagAssignment], list[TagAssignment]]:
-    """(tags, model suggestions) of a story: rules and model on its text (with the list it was
-    first seen in), plus the defaults of every source that carried it."""
+    """(tags, model suggestions) of a story: rules and model on its text and on the text of
+    each of its other language versions (the union), with the list it was first seen in, plus
+    the defaults of every source that carried it."""
     list_name = sightings[0][1] if sightings else ""
-    text = TextItem(
+    own = TextItem(
         row.title,
         row.summary,
         row.body_text,
@@ -133,15 +137,34 @@ def assess_story(
         url=row.url,
         list_name=list_name,
     )
+    others = [
+        TextItem(
+            v.title, v.summary, v.body_text, v.language, v.source_id, url=v.url, list_name=list_name
+        )
+        for v in versions
+    ]
+    texts = [own, *others]
     sources = [source_id for source_id, _ in sightings] or [row.primary_source_id]
-    return assess(tagger, text, sources)
+    return assess_versions(tagger, texts, sources)
 
 
 def computed_tags(
-    tagger: Tagger, row: ItemRow, sightings: Sequence[tuple[str, str]]
+    tagger: Tagger,
+    row: ItemRow,
+    sightings: Sequence[tuple[str, str]],
+    versions: Sequence[StoryVersion] = (),
 ) -> list[TagAssignment]:
-    """Rules and model on the story's text plus the defaults of every source that carried it."""
-    return assess_story(tagger, row, sightings)[0]
+    """Rules and model on the story's texts plus the defaults of every source that carried it."""
+    return assess_story(tagger, row, sightings, versions)[0]
+
+
+def _versions_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[StoryVersion]]:
+    """item id -> its other language versions."""
+    found: dict[int, list[StoryVersion]] = {}
+    query = select(StoryVersion).where(col(StoryVersion.item_id).in_(list(item_ids)))
+    for version in session.exec(query.order_by(col(StoryVersion.id))):
+        found.setdefault(version.item_id, []).append(version)
+    return found
 
 
 def _sightings_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
@@ -167,16 +190,18 @@ def tag_stories(
     ids = list(dict.fromkeys(item_ids))
     rows: list[ItemRow] = []
     sightings: dict[int, list[tuple[str, str]]] = {}
+    versions: dict[int, list[StoryVersion]] = {}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         rows += session.exec(select(ItemRow).where(col(ItemRow.id).in_(chunk)))
         sightings.update(_sightings_of(session, chunk))
+        versions.update(_versions_of(session, chunk))
     computed: dict[int, list[TagAssignment]] = {}
     suggested: dict[int, list[TagAssignment]] = {}
     for row in rows:
         if row.id is not None:
             computed[row.id], suggested[row.id] = assess_story(
-                tagger, row, sightings.get(row.id, [])
+                tagger, row, sightings.get(row.id, []), versions.get(row.id, [])
             )
     changed = TagStore(session).apply_many(computed, now)
     if tagger.model is not None:
@@ -216,11 +241,15 @@ def retag(
     kinds = store.kinds()
     checked = changed = 0
     for rows in _batches(session, since):
-        sightings = _sightings_of(session, [r.id for r in rows if r.id is not None])
+        ids = [r.id for r in rows if r.id is not None]
+        sightings = _sightings_of(session, ids)
+        versions = _versions_of(session, ids)
         suggested: dict[int, list[TagAssignment]] = {}
         for row in rows:
             assert row.id is not None
-            assignments, suggested[row.id] = assess_story(tagger, row, sightings.get(row.id, []))
+            assignments, suggested[row.id] = assess_story(
+                tagger, row, sightings.get(row.id, []), versions.get(row.id, [])
+            )
             changed += store.apply(row.id, assignments, now, kinds=kinds)
             checked += 1
         if tagger.model is not None:
@@ -257,14 +286,15 @@ def preview_rule(session: Session, draft: Rule, *, tagger: Tagger) -> RulePrevie
     for rows in _batches(session, None):
         ids = [r.id for r in rows if r.id is not None]
         sightings, overrides = _sightings_of(session, ids), store.overrides(ids)
+        versions = _versions_of(session, ids)
         for row in rows:
             assert row.id is not None
             pinned = {o.tag_id: o.action for o in overrides.get(row.id, [])}
             if draft.tag in pinned:
                 continue  # an admin decided this story's tag; the rule cannot change it
-            carried = sightings.get(row.id, [])
-            had = draft.tag in _effective(computed_tags(tagger, row, carried), set())
-            has = draft.tag in _effective(computed_tags(after, row, carried), set())
+            carried, texts = sightings.get(row.id, []), versions.get(row.id, [])
+            had = draft.tag in _effective(computed_tags(tagger, row, carried, texts), set())
+            has = draft.tag in _effective(computed_tags(after, row, carried, texts), set())
             if has and not had:
                 added.append(row.id)
             elif had and not has:

@@ -6,14 +6,18 @@ one story with versions; two different releases of one day and topic stay two st
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from click.testing import CliRunner
 from sqlmodel import col, select
 
 from aggregator.cli import main
+from aggregator.normalize.item import normalize_item
 from aggregator.runtime import Runtime
+from aggregator.store.batch import StoryBatch
 from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, ItemTag, Sighting, StoryVersion
+from aggregator.types import RawItem
 from tests.pipeline.conftest import Harness
 
 KOTOUTUMINEN = ["kotoutuminen-uutiset", "kotoutuminen-aktuellt", "kotoutuminen-current-issues"]
@@ -125,3 +129,50 @@ def test_items_list_json_gives_each_story_its_versions(harness: Harness) -> None
     )
     # A story is listed once, not once per language.
     assert sum(PLACES_EN in row["url"] for row in stories.values()) == 0
+
+
+def test_retagging_tags_a_story_from_every_version(harness: Harness) -> None:
+    base = "https://kotoutuminen.fi"
+    raws = [
+        RawItem(
+            "kotoutuminen-uutiset",
+            f"{base}/-/tiedote-2027",
+            "Tiedote vuodelle 2027",
+            summary="Lyhyt tiedote.",
+            published=datetime(2026, 11, 19, 8, 0, tzinfo=UTC),
+            alternates=(f"{base}/en/-/municipal-places-2027",),
+        ),
+        RawItem(
+            "kotoutuminen-current-issues",
+            f"{base}/en/-/municipal-places-2027",
+            "Municipal places needed for quota refugees in 2027",
+            summary="Municipalities are asked to offer municipal places for quota refugees.",
+            language="en",
+        ),
+    ]
+    items = [normalize_item(raw) for raw in raws]
+    with session_scope(harness.engine) as session:
+        batch = StoryBatch(session, datetime(2026, 11, 19, 9, 0, tzinfo=UTC))
+        batch.load(items)
+        for item in items:
+            batch.add(item)
+        [story] = {saved.item_id for saved in batch.write()}
+
+    runtime = Runtime(harness.settings("http://127.0.0.1:9"))
+    try:
+        result = CliRunner().invoke(main, ["tags", "retag"], obj=runtime)
+    finally:
+        runtime.close()
+    assert result.exit_code == 0, result.output
+    with session_scope(harness.engine) as session:
+        rows = list(session.exec(select(ItemTag).where(col(ItemTag.item_id) == story)))
+    found = {row.tag_id for row in rows}
+    assert "municipalities" in found  # the English version's words, none of the Finnish
+    words = {
+        word
+        for row in rows
+        for reason in row.reasons
+        for match in reason.get("matched", [])
+        for word in match.get("words", [])
+    }
+    assert words and not words & {"Tiedote", "tiedote"}

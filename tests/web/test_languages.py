@@ -86,3 +86,12 @@ def test_the_story_page_is_in_the_reader_language_with_links_to_the_others(
     assert "Työ- ja elinkeinoministeriö arvioi." not in swedish  # that body is the Finnish one
     assert f'href="{SV}" rel="noopener noreferrer"' in swedish  # the original, in Swedish
     assert f'href="{FI}" hreflang="fi"' in swedish
+
+
+def test_a_story_is_found_by_the_words_of_every_version(client: TestClient, engine: Engine) -> None:
+    store_release(engine)
+    swedish = client.get("/?lang=sv&q=kvotflykting").text
+    assert "Kommunplatser behövs för cirka 1 800 <mark>kvotflyktingar</mark>" in swedish
+    finnish = client.get("/?lang=fi&q=kvotflyktingar").text
+    assert "Kuntapaikkoja tarvitaan vuonna 2027" in finnish
+    assert "<mark>refugees</mark>" in client.get("/?lang=en&q=refugees").text
