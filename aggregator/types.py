@@ -75,6 +75,7 @@ class RawItem:
     body_html: str = ""
     published: datetime | None = None
     published_has_time: bool = False
+    published_origin: str = ""  # where ``published`` was read (aggregator.normalize.dating)
     updated: datetime | None = None
     language: str = "fi"
     kind: str = ""
@@ -114,6 +115,7 @@ class ArticleDetails:
     body_html: str = ""
     published: datetime | None = None
     published_has_time: bool = False
+    published_origin: str = ""
     updated: datetime | None = None
     kind: str = ""
     alternates: tuple[str, ...] = ()  # <link rel="alternate" hreflang> other-language URLs
@@ -148,6 +150,7 @@ class Item:
     grant: Mapping[str, Any] | None = None
     updated: datetime | None = None
     alternates: tuple[str, ...] = ()  # canonical URLs of its other-language versions
+    published_origin: str = ""
 
 
 class TagKind(StrEnum):

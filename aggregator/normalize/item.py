@@ -28,15 +28,17 @@ def merge_article(raw: RawItem, article: ArticleDetails) -> RawItem:
     The list's title and summary win when present (they are what the site shows in its list);
     the article supplies what the list lacks.
     """
+    from_article = article.published is not None and (
+        article.published_has_time or raw.published is None
+    )
     return replace(
         raw,
         title=raw.title or article.title,
         body_text=article.body_text or raw.body_text,
         body_html=article.body_html or raw.body_html,
-        published=article.published
-        if article.published_has_time
-        else raw.published or article.published,
-        published_has_time=article.published_has_time or raw.published_has_time,
+        published=article.published if from_article else raw.published,
+        published_has_time=article.published_has_time if from_article else raw.published_has_time,
+        published_origin=article.published_origin if from_article else raw.published_origin,
         updated=article.updated or raw.updated,
         kind=raw.kind or article.kind,
         alternates=article.alternates or raw.alternates,
@@ -70,6 +72,7 @@ def normalize_item(raw: RawItem) -> Item:
         grant=raw.grant,
         updated=raw.updated,
         alternates=_alternates(url, raw.alternates),
+        published_origin=raw.published_origin if raw.published is not None else "",
     )
 
 

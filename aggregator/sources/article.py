@@ -11,6 +11,9 @@ is (or anywhere in the page when none is configured):
 - KEHA: an unlabelled, zero-padded ``05.06.2024`` in the date element;
 - ELY / elinvoimakeskus: ``Päivitetty: 16.01.2024`` at the end (``updated``).
 
+A page with no such line is dated from its metadata (:mod:`aggregator.sources.published`:
+``<meta>``, JSON-LD, ``<time datetime>``); ``published_origin`` says which gave the date.
+
 ``body_html`` is the body element's markup with links made absolute and then sanitised;
 ``body_text`` is its text with paragraphs kept.
 """
@@ -29,6 +32,7 @@ from aggregator.errors import ParseError
 from aggregator.normalize.dates import ParsedDate, parse_date
 from aggregator.normalize.text import html_to_text, sanitize_html
 from aggregator.sources.document import base_url, parse_html, select_text, text_of
+from aggregator.sources.published import metadata_date
 from aggregator.types import ArticleDetails, Page
 
 if TYPE_CHECKING:
@@ -66,6 +70,9 @@ def parse_article(source: SourceConfig, page: Page) -> ArticleDetails:
     if body is None and not title:
         raise ParseError(source.id, page.url, "no article title or body found")
     published, updated = publication_times(_meta_text(soup, selectors.date))
+    origin = "article" if published else ""
+    if published is None and (found := metadata_date(soup)):
+        published, origin = found
     return ArticleDetails(
         url=page.url,
         title=title,
@@ -73,6 +80,7 @@ def parse_article(source: SourceConfig, page: Page) -> ArticleDetails:
         body_html=_body_html(body, base_url(soup, page)) if body is not None else "",
         published=published.moment if published else None,
         published_has_time=published.has_time if published else False,
+        published_origin=origin,
         updated=updated.moment if updated else None,
         kind=_TYPE_LABEL.sub("", select_text(soup, selectors.kind)),
         alternates=hreflang_alternates(soup, base_url(soup, page)),

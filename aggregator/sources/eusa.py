@@ -64,6 +64,7 @@ def _call_item(source: SourceConfig, page: Page) -> RawItem:
         body_html=details.body_html,
         published=details.published,
         published_has_time=details.published_has_time,
+        published_origin=details.published_origin,
         updated=details.updated,
         language=source.language,
         kind=details.kind or CALL_PAGE_KIND,

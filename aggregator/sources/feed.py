@@ -240,6 +240,7 @@ def _item(source: SourceConfig, entry: Any, base: str) -> RawItem | None:
         body_html=sanitize_html(_content(entry)),
         published=published.moment if published else None,
         published_has_time=published.has_time if published else False,
+        published_origin="feed" if published else "",
         updated=updated.moment if updated and updated != published else None,
         language=_language(entry, source.language),
         kind=_kind(entry),

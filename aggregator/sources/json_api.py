@@ -14,8 +14,10 @@ Quirks: the portal lists every ministry's calls (hundreds), so the source reads 
 rows each) and its filter keeps the integration-related ones (organisation *and* keyword); texts
 may be missing in the source's language (fall back to Finnish); the case number contains slashes
 (``VN/24517/2026``), so it is percent-encoded in the detail URL
-``https://www.haeavustuksia.fi/fi/haku/<case number>``; the API gives no publication time, so
-the opening time stands in for it. A response of another shape is a :class:`ParseError` naming
+``https://www.haeavustuksia.fi/fi/haku/<case number>``; the API gives no publication time, and
+the opening time is not one (a call announced in December may open in January), so these
+stories carry no publication date and are dated by when they were first seen
+(:mod:`aggregator.normalize.dating`). A response of another shape is a :class:`ParseError` naming
 the field that was wrong.
 """
 
@@ -170,7 +172,6 @@ def _integer(document: Mapping[str, Any], key: str) -> int:
 def _item(source: SourceConfig, call: Mapping[str, Any]) -> RawItem:
     reference = str(call["hakuasianAsianumero"])
     url = DETAIL_URL.format(language="fi", reference=quote(reference, safe=""))
-    opens = _utc(call, "hakuAlkaaDateTimeUtc")
     description = html_to_text(_localised(call, "kuvaus", source.language))
     return RawItem(
         source_id=source.id,
@@ -178,8 +179,6 @@ def _item(source: SourceConfig, call: Mapping[str, Any]) -> RawItem:
         title=clean_whitespace(_localised(call, "nimi", source.language)),
         summary=truncate(description, SUMMARY_CHARS),
         body_text=description,
-        published=opens.moment if opens else None,
-        published_has_time=opens is not None,
         language=source.language,
         kind="Hakuilmoitus",
         guid=reference,
