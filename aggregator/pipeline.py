@@ -212,6 +212,7 @@ def _with_stored_text(raw: RawItem, stored: StoredText) -> RawItem:
         body_html=stored.body_html,
         published=stored.published_at if stored.published_has_time else raw.published,
         published_has_time=stored.published_has_time or raw.published_has_time,
+        published_origin=stored.date_origin if stored.published_has_time else raw.published_origin,
         kind=raw.kind or stored.kind,
     )
 

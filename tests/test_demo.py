@@ -52,6 +52,17 @@ def test_demo_once_stores_every_source_kind_and_delivers_a_digest(tmp_path: Path
     assert stored is not None
     assert int(stored.group(1)) > 100
     assert all(int(n) > 0 for n in stored.groups()[1:])
+    dates = re.search(
+        r"dates: (\d+) published \((.*?)\), (\d+) first seen; (\d+) calls had closed when "
+        r"first seen \(not news\); dated after their first sighting: (\d+)",
+        out,
+    )
+    assert dates is not None, out[-3000:]
+    published, origins, first_seen, _closed, after = dates.groups()
+    assert int(after) == 0  # no story dated in the future of its first sighting
+    assert int(published) + int(first_seen) == int(stored.group(1))
+    assert "article" in origins and "list" in origins and "feed" in origins
+    assert int(first_seen) >= 9  # the grant portal gives no publication dates
     calls = re.search(r"open grant calls \((\d+)\)", out)
     assert calls is not None
     assert int(calls.group(1)) >= 3

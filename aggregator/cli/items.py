@@ -9,6 +9,7 @@ import click
 
 from aggregator.cli.support import parse_since, runtime_of
 from aggregator.display import format_datetime
+from aggregator.normalize.dating import shown_date
 from aggregator.store.items import latest_stories, story_versions
 from aggregator.store.models import ItemRow
 from aggregator.store.queries import VersionView
@@ -42,9 +43,16 @@ def items_list(
         else:
             also = "/".join(v.language for v in languages) if len(languages) > 1 else ""
             click.echo(
-                f"{format_datetime(row.sort_at)}  [{', '.join(sources_of)}]  {row.title}"
+                f"{_when(row)}  [{', '.join(sources_of)}]  {row.title}"
                 + (f"  ({also})" if also else "")
             )
+
+
+def _when(row: ItemRow) -> str:
+    """The story's date as pages and feeds show it, "(first seen)" when it is no publication
+    date (aggregator.normalize.dating)."""
+    moment, first_seen = shown_date(row.date_kind, row.published_at, row.first_seen_at)
+    return f"{format_datetime(moment)} (first seen)" if first_seen else format_datetime(moment)
 
 
 def _item_json(
@@ -58,8 +66,13 @@ def _item_json(
         "summary": row.summary,
         "url": row.url,
         "language": row.language,
+        "date": shown_date(row.date_kind, row.published_at, row.first_seen_at)[0].isoformat(),
+        "date_kind": row.date_kind,
+        "date_origin": row.date_origin or None,
+        "date_note": row.date_note or None,
         "published": row.published_at.isoformat() if row.published_at else None,
         "first_seen": row.first_seen_at.isoformat(),
+        "closed_when_seen": row.closed_when_seen,
         "sources": source_ids,
         "versions": [{"language": v.language, "title": v.title, "url": v.url} for v in versions],
     }

@@ -37,6 +37,7 @@ from aggregator.demo.mirror.cli import DEFAULT_ROOT as DEFAULT_SITES
 from aggregator.demo.mirror.manifest import Route
 from aggregator.demo.smtp_sink import ReceivedMail, SmtpSink
 from aggregator.display import format_date, format_datetime, run_table
+from aggregator.normalize.dating import shown_date
 from aggregator.pipeline import run_pass
 from aggregator.publish.delivery import send_digests
 from aggregator.publish.subscriptions import Subscriptions
@@ -46,7 +47,7 @@ from aggregator.schedule.service import build_scheduler
 from aggregator.settings import Settings
 from aggregator.store.admins import save_admin
 from aggregator.store.grants import read_calls
-from aggregator.store.items import newest_id, stored_overview, stories_after
+from aggregator.store.items import DateCounts, newest_id, stored_overview, stories_after
 from aggregator.store.subscribers import Frequency, Preferences
 from aggregator.web.app import create_app
 
@@ -181,7 +182,10 @@ def print_stored(runtime: Runtime) -> None:
     by_kind = ", ".join(f"{kind}: {n} sightings" for kind, n in sorted(kinds.items()))
     click.echo(f"\nstored {overview.stories} stories ({by_kind}); newest:")
     for item in overview.newest:
-        click.echo(f"  {format_date(item.sort_at)}  {item.title[:100]}")
+        moment, first_seen = shown_date(item.date_kind, item.published_at, item.first_seen_at)
+        seen = " (first seen)" if first_seen else ""
+        click.echo(f"  {format_date(moment)}{seen}  {item.title[:100]}")
+    print_dates(overview.dates)
     click.echo(f"\nopen grant calls ({len(open_now)}):")
     for call in open_now[:12]:
         deadline = (
@@ -193,6 +197,17 @@ def print_stored(runtime: Runtime) -> None:
         for call in upcoming[:12]:
             opens = format_date(call.opens_at) if call.opens_at else ""
             click.echo(f"  avautuu {opens:14}  {call.title[:80]}")
+
+
+def print_dates(dates: DateCounts) -> None:
+    """Which dates the stories carry (aggregator.normalize.dating)."""
+    origins = ", ".join(f"{origin} {n}" for origin, n in sorted(dates.published.items()))
+    click.echo(
+        f"\ndates: {sum(dates.published.values())} published ({origins}), "
+        f"{dates.first_seen} first seen; {dates.closed_when_seen} calls had closed when first "
+        "seen (not news); "
+        f"dated after their first sighting: {dates.dated_after_first_seen}"
+    )
 
 
 def _watch_new_stories(runtime: Runtime, stop: threading.Event) -> None:

@@ -2,7 +2,8 @@
 
 Choosing: a story belongs in a subscriber's digest when it matches their preferences (tags of
 one kind OR-ed, kinds AND-ed, as :class:`~aggregator.store.queries.ItemFilter` does), was first
-seen since the subscriber's window start, and was never delivered to them before.
+seen since the subscriber's window start, and was never delivered to them before. A grant call
+that had closed when it was first seen is no news (``StoryView.is_news``) and is never chosen.
 
 Grouping: each story appears once. When the subscriber chose audiences, the headings are those
 audiences, else their topics; a story goes under the first heading it carries, in taxonomy
@@ -130,7 +131,8 @@ class StoryPool:
     arithmetic instead of 10,000 scans. Equivalent to filtering with :func:`wants`."""
 
     def __init__(self, stories: Iterable[StoryView]) -> None:
-        self.stories: tuple[StoryView, ...] = tuple(sorted(stories, key=_newest_first))
+        news = (story for story in stories if story.is_news)
+        self.stories: tuple[StoryView, ...] = tuple(sorted(news, key=_newest_first))
         self._all = frozenset(story.id for story in self.stories)
         self._by_key: dict[str, set[int]] = {}
         for story in self.stories:

@@ -33,7 +33,7 @@ from aggregator.normalize.batch import (
 )
 from aggregator.normalize.dedupe import Decision, Outcome, StoredStory
 from aggregator.store import search
-from aggregator.store.items import chunked, edit_changes, new_values
+from aggregator.store.items import chunked, edit_changes, new_values, published_date
 from aggregator.store.models import ItemRow, Sighting, StoryKey, StoryVersion
 from aggregator.store.tags import mark_untagged
 from aggregator.types import Item
@@ -259,7 +259,7 @@ def _write_versions(session: Session, plan: BatchPlan, real: RealIds, now: datet
                     "body_text": item.body_text,
                     "url": item.canonical_url,
                     "source_id": item.source_id,
-                    "published_at": item.published,
+                    "published_at": published_date(item, now),
                     "first_seen_at": now,
                     "updated_at": now,
                 }

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from aggregator.normalize.dating import (
+    PUBLISHED,
+    closed_before_seen,
+    closed_call_sort,
+    shown_date,
+    story_date,
+)
 from aggregator.normalize.dedupe import StoredStory
 from aggregator.store.db import session_scope
 from aggregator.store.models import ItemRow, Sighting, StoryKey
@@ -40,6 +48,7 @@ class StoredText:
     published_at: datetime | None
     published_has_time: bool
     kind: str
+    date_origin: str = ""
 
 
 class ItemStore:
@@ -84,11 +93,9 @@ def new_values(item: Item, now: datetime) -> dict[str, Any]:
         "primary_source_id": item.source_id,
         "primary_url_key": item.story_keys[0],
         "guid": item.guid,
-        "published_at": item.published,
-        "published_has_time": item.published_has_time,
+        **date_values(item, now),
         "first_seen_at": now,
         "updated_at": now,
-        "sort_at": sort_moment(item, now),
         "content_hash": item.content_hash,
         "grant": dict(item.grant) if item.grant else None,
         "edits": 0,
@@ -110,9 +117,7 @@ def edit_changes(item: Item, now: datetime, current: Mapping[str, Any]) -> dict[
         "edits": current["edits"] + 1,
     }
     if item.published is not None:
-        changes["published_at"] = item.published
-        changes["published_has_time"] = item.published_has_time
-        changes["sort_at"] = sort_moment(item, current["first_seen_at"])
+        changes.update(date_values(item, current["first_seen_at"]))
     return changes
 
 
@@ -123,12 +128,52 @@ def apply_edit(row: ItemRow, item: Item, now: datetime) -> None:
         setattr(row, name, value)
 
 
-def sort_moment(item: Item, first_seen: datetime) -> datetime:
-    """Where a story sorts in "latest": its publication time, else its last update (standing
-    call pages have only "Päivitetty"), else when we first saw it; never later than first seen,
-    so an announcement dated in the future does not stick to the top."""
-    moment = item.published or item.updated or first_seen
-    return min(moment, first_seen)
+def date_values(item: Item, first_seen: datetime) -> dict[str, Any]:
+    """The date columns of a story first seen at ``first_seen``: its publisher's date when it
+    is one, else the first sighting (:func:`aggregator.normalize.dating.story_date`)."""
+    dated = story_date(item.published, item.published_has_time, item.published_origin, first_seen)
+    return {
+        "published_at": dated.published,
+        "published_has_time": dated.has_time if dated.kind == PUBLISHED else False,
+        "date_kind": dated.kind,
+        "date_origin": dated.origin,
+        "date_note": dated.note,
+        "sort_at": dated.at,
+    }
+
+
+def published_date(item: Item, first_seen: datetime) -> datetime | None:
+    """``item``'s publication date when it is one (see :func:`date_values`)."""
+    return story_date(
+        item.published, item.published_has_time, item.published_origin, first_seen
+    ).published
+
+
+def mark_closed_calls(
+    session: Session, deadlines: Sequence[tuple[int, date | datetime | None]]
+) -> list[int]:
+    """Mark the stories of calls that had closed when they were first seen (no news, see
+    :mod:`aggregator.normalize.dating`) and sort them at their deadline; returns their ids."""
+    wanted = {item_id: closes for item_id, closes in deadlines if closes is not None}
+    marked = []
+    for chunk in chunked(sorted(wanted)):
+        query = select(
+            col(ItemRow.id),
+            col(ItemRow.first_seen_at),
+            col(ItemRow.date_kind),
+            col(ItemRow.sort_at),
+        ).where(col(ItemRow.id).in_(chunk))
+        for item_id, first_seen, kind, sort_at in session.execute(query):
+            closes = wanted[item_id]
+            if not closed_before_seen(closes, first_seen):
+                continue
+            session.execute(
+                update(ItemRow)
+                .where(col(ItemRow.id) == item_id)
+                .values(closed_when_seen=True, sort_at=closed_call_sort(kind, sort_at, closes))
+            )
+            marked.append(item_id)
+    return marked
 
 
 def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -161,6 +206,7 @@ def _stored_text(row: ItemRow) -> StoredText:
         published_at=row.published_at,
         published_has_time=row.published_has_time,
         kind=row.kind,
+        date_origin=row.date_origin,
     )
 
 
@@ -220,6 +266,19 @@ class StoredOverview:
     sightings: dict[str, int]
     stories: int
     newest: list[ItemRow]
+    dates: DateCounts = field(default_factory=lambda: DateCounts({}, 0, 0, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class DateCounts:
+    """Which dates the stored stories carry: publication dates by origin, first sightings,
+    calls that had closed when first seen, and stories dated after their first sighting
+    (which :mod:`aggregator.normalize.dating` never stores: anything but 0 is a bug)."""
+
+    published: dict[str, int]
+    first_seen: int
+    closed_when_seen: int
+    dated_after_first_seen: int
 
 
 def stored_overview(engine: Engine, newest: int = 6) -> StoredOverview:
@@ -229,4 +288,21 @@ def stored_overview(engine: Engine, newest: int = 6) -> StoredOverview:
         latest = list(
             session.exec(select(ItemRow).order_by(col(ItemRow.sort_at).desc()).limit(newest))
         )
-    return StoredOverview(dict(per_source), int(total), latest)
+        dates = date_counts(session)
+    return StoredOverview(dict(per_source), int(total), latest, dates)
+
+
+def date_counts(session: Session) -> DateCounts:
+    """:class:`DateCounts` of every stored story."""
+    names = ("date_kind", "date_origin", "published_at", "first_seen_at", "closed_when_seen")
+    query = select(*[getattr(ItemRow, name) for name in names])
+    published: Counter[str] = Counter()
+    first_seen = closed = after = 0
+    for kind, origin, published_at, first_seen_at, closed_when_seen in session.execute(query):
+        moment, by_sighting = shown_date(kind, published_at, first_seen_at)
+        first_seen += by_sighting
+        if not by_sighting:
+            published[origin or "unknown"] += 1
+        closed += closed_when_seen
+        after += moment > first_seen_at
+    return DateCounts(dict(published), first_seen, closed, after)

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from aggregator.normalize.dating import PUBLISHED, shown_date
 from aggregator.search.terms import SearchQuery, parse_query
 from aggregator.store import search
 from aggregator.store.models import (
@@ -42,6 +43,7 @@ class ItemFilter:
     until: datetime | None = None
     text: str = ""
     grant_calls_only: bool = False
+    news_only: bool = False  # feeds: no call that had closed when first seen, unless dated
     item_ids: tuple[int, ...] = ()
     limit: int = 50
     offset: int = 0
@@ -161,6 +163,32 @@ class StoryView:
                     )
         return self
 
+    date_kind: str = PUBLISHED
+    date_origin: str = ""
+    date_note: str = ""
+    closed_when_seen: bool = False
+
+    @property
+    def first_seen_only(self) -> bool:
+        """True when no publication date is known: the story is dated by its first sighting."""
+        return shown_date(self.date_kind, self.published_at, self.first_seen_at)[1]
+
+    @property
+    def dated_at(self) -> datetime:
+        """The story's date as every page, feed, digest and the CLI show it: its publisher's
+        date, else when it was first seen (then :attr:`first_seen_only` says so)."""
+        return shown_date(self.date_kind, self.published_at, self.first_seen_at)[0]
+
+    @property
+    def dated_has_time(self) -> bool:
+        return self.first_seen_only or self.published_has_time
+
+    @property
+    def is_news(self) -> bool:
+        """False for a grant call that had closed when it was first seen (no digest, and no
+        feed unless its publisher dated it)."""
+        return not self.closed_when_seen
+
     @property
     def audiences(self) -> tuple[str, ...]:
         return tuple(t.tag_id for t in self.tags if t.kind == "audience")
@@ -210,6 +238,8 @@ def _filtered(query: SelectOfScalar[Any], f: ItemFilter) -> SelectOfScalar[Any]:
         query = query.where(exists().where(col(ItemGrantLink.item_id) == col(ItemRow.id)))
     if f.item_ids:
         query = query.where(col(ItemRow.id).in_(list(f.item_ids)))
+    if f.news_only:
+        query = query.where(~col(ItemRow.closed_when_seen) | (col(ItemRow.date_kind) == PUBLISHED))
     return query
 
 
@@ -417,6 +447,10 @@ def _story(
         updated_at=row.updated_at,
         sort_at=row.sort_at,
         edits=row.edits,
+        date_kind=row.date_kind,
+        date_origin=row.date_origin,
+        date_note=row.date_note,
+        closed_when_seen=row.closed_when_seen,
         tags=tuple(tags),
         sightings=tuple(sightings),
         grant=grant,

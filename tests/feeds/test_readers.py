@@ -267,8 +267,7 @@ def test_sfeed_parses_rss_and_atom(live: Live) -> None:
         stories = {guid(live, spec, fmt, s.id): s for s in live.expected(spec)}
         for record in records:
             story = stories[record["id"]]
-            published = story.published_at or story.first_seen_at
-            assert int(record["timestamp"]) == int(published.timestamp())
+            assert int(record["timestamp"]) == int(story.dated_at.timestamp())
             tag_ids = [t for t in live.catalogue.tags if t in {tag.tag_id for tag in story.tags}]
             shown = [  # RSS carries the category text, Atom the term
                 live.catalogue.label(t, spec.language) if fmt is FeedFormat.RSS else t
@@ -325,7 +324,7 @@ def test_feedparser_reads_every_rss_and_atom_feed(live: Live) -> None:
             assert_same_stories(live, spec, fmt, rows, f"feedparser {url}")
             for entry, story in zip(parsed.entries, live.expected(spec), strict=True):
                 published = datetime.fromtimestamp(timegm(entry.published_parsed), UTC)
-                moment = story.published_at or story.first_seen_at
+                moment = story.dated_at
                 assert published == moment.replace(microsecond=0)
 
 

@@ -19,6 +19,12 @@ readers need is decided here:
 A grant call's deadline is in the entry: its date in the title (that changes only when the
 deadline does), days left and "deadline changed" in the summary. Days left depend on the day,
 so such documents are ``day_dependent`` and caches rebuild them when the Helsinki date changes.
+
+An entry's date is the story's (``StoryView.dated_at``): its publication date, or, when none is
+known, when we first saw it. Such an entry says so in its summary ("First seen ...; publication
+date not known"), has no ``<published>`` in Atom, and carries ``_story_date: {"kind":
+"first_seen"}`` in JSON Feed. Feeds leave out a call that had closed when first seen unless its
+publisher dated it (``ItemFilter.news_only``, docs/FEEDS.md).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from feedgen.feed import FeedGenerator
 from aggregator.clock import helsinki_date
 from aggregator.display import format_date, format_datetime
 from aggregator.i18n import LANGUAGE_NAMES, gettext, ngettext
+from aggregator.normalize.dating import FIRST_SEEN, PUBLISHED
 from aggregator.publish.render.opml import (
     DEFAULT_LIMIT,
     SITE_NAME,
@@ -84,6 +91,11 @@ class FeedEntry:
     categories: tuple[Category, ...]
     grant: dict[str, Any] | None = None
     day_dependent: bool = False
+    date_kind: dict[str, str] | None = None
+
+    @property
+    def first_seen_only(self) -> bool:
+        return bool(self.date_kind and self.date_kind["kind"] == FIRST_SEEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +160,8 @@ def build_entry(
     if note and note.title_suffix:
         title = f"{title} ({note.title_suffix})"
     summary = summary_text(story)
-    facts = note.facts if note else ()
-    published = _seconds(story.published_at or story.first_seen_at)
+    facts = (*(note.facts if note else ()), *date_facts(story, language))
+    published = _seconds(story.dated_at)
     return FeedEntry(
         guid=story_guid(scope or base_url, story.id),
         title=title,
@@ -163,7 +175,29 @@ def build_entry(
         categories=categories(story, language, catalogue, base_url),
         grant=grant_fields(story.grant) if story.grant else None,
         day_dependent=bool(note and note.day_dependent),
+        date_kind=date_kind(story),
     )
+
+
+def date_kind(story: StoryView) -> dict[str, str]:
+    """Which date the entry carries, for JSON Feed readers (a ``_story_date`` extension):
+    ``{"kind": "published", "origin": "article"}`` or ``{"kind": "first_seen"}``."""
+    if story.first_seen_only:
+        return {"kind": FIRST_SEEN}
+    return (
+        {"kind": PUBLISHED, "origin": story.date_origin}
+        if story.date_origin
+        else {"kind": PUBLISHED}
+    )
+
+
+def date_facts(story: StoryView, language: str) -> tuple[str, ...]:
+    """The line that marks an entry dated by its first sighting, in every format (RSS has no
+    element for it): its ``pubDate`` is then when we first saw it, not a publication date."""
+    if not story.first_seen_only:
+        return ()
+    when = format_date(story.first_seen_at, language)
+    return (gettext(language, "First seen %(when)s; publication date not known.", when=when),)
 
 
 def feed_scope(spec: FeedSpec, fmt: FeedFormat, base_url: str) -> str:
@@ -190,7 +224,7 @@ def story_link(story: StoryView, base_url: str) -> str:
 def entry_updated(story: StoryView) -> datetime:
     """When the story last changed in a way readers should see: an edit at the source or a
     moved deadline; a story never edited keeps its publication time."""
-    moments = [story.published_at or story.first_seen_at]
+    moments = [story.dated_at]
     if story.edits:
         moments.append(story.updated_at)
     if story.grant and story.grant.deadline_changed_at:
@@ -386,7 +420,10 @@ def _add_entry(generator: FeedGenerator, entry: FeedEntry, fmt: FeedFormat) -> N
     item.title(entry.title)
     item.link(href=entry.link, rel="alternate")
     item.summary(entry.summary_html, type="html")
-    item.published(entry.published)
+    if fmt is FeedFormat.RSS or not entry.first_seen_only:
+        # Atom's <published> is optional: an entry without one says its publication date is
+        # not known, and its <updated> is when we first saw it.
+        item.published(entry.published)
     item.updated(entry.updated)
     if entry.categories:
         item.category(
@@ -426,6 +463,8 @@ def _json_item(entry: FeedEntry) -> dict[str, Any]:
     }
     if entry.grant is not None:
         item["_grant_call"] = entry.grant
+    if entry.date_kind is not None:
+        item["_story_date"] = entry.date_kind
     return item
 
 

@@ -110,6 +110,7 @@ class FeedSpec:
             sources=self.sources,
             languages=self.item_languages,
             grant_calls_only=self.kind is FeedKind.GRANTS,
+            news_only=True,
             limit=self.limit,
         )
 

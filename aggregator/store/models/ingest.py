@@ -39,6 +39,15 @@ class ItemRow(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(sa_type=UTCDateTime, index=True)
     sort_at: datetime = Field(sa_type=UTCDateTime)
+    # Which date the story carries (aggregator.normalize.dating): "published" (published_at,
+    # read from date_origin: list, article, meta, json-ld, time, feed) or "first_seen"
+    # (first_seen_at); date_note says why a publisher's date was clamped or discarded.
+    date_kind: str = Field(default="published", max_length=16)  # without published_at: first seen
+    date_origin: str = Field(default="", max_length=16)
+    date_note: str = Field(default="", sa_type=Text)
+    # A grant call that had closed when the story was first seen: no news (no digest; no feed
+    # unless its publisher dated it; sorted at its deadline).
+    closed_when_seen: bool = False
     content_hash: str = Field(max_length=64)
     edits: int = 0
     grant: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
