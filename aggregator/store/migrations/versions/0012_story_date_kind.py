@@ -29,15 +29,20 @@ PORTAL_NOTE = "the grant portal gives no publication date: its opening day is no
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("item") as batch:
-        batch.add_column(
-            sa.Column("date_kind", sa.String(16), nullable=False, server_default="first_seen")
-        )
-        batch.add_column(sa.Column("date_origin", sa.String(16), nullable=False, server_default=""))
-        batch.add_column(sa.Column("date_note", sa.Text(), nullable=False, server_default=""))
-        batch.add_column(
-            sa.Column("closed_when_seen", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMN, not batch mode: on SQLite a batch rebuild drops and recreates ``item``,
+    # and with foreign keys on that deletes every row that cascades from it (sightings, keys,
+    # tags, grant links).
+    op.add_column(
+        "item", sa.Column("date_kind", sa.String(16), nullable=False, server_default="first_seen")
+    )
+    op.add_column(
+        "item", sa.Column("date_origin", sa.String(16), nullable=False, server_default="")
+    )
+    op.add_column("item", sa.Column("date_note", sa.Text(), nullable=False, server_default=""))
+    op.add_column(
+        "item",
+        sa.Column("closed_when_seen", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     _sort_out_dates(op.get_bind())
 
 
@@ -107,8 +112,5 @@ def _mark_closed_calls(bind: sa.engine.Connection, item: sa.TableClause) -> None
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("item") as batch:
-        batch.drop_column("closed_when_seen")
-        batch.drop_column("date_note")
-        batch.drop_column("date_origin")
-        batch.drop_column("date_kind")
+    for column in ("closed_when_seen", "date_note", "date_origin", "date_kind"):
+        op.drop_column("item", column)
