@@ -65,7 +65,6 @@ def story_date(
     """The publisher's date when it is one, else the first sighting (see the module doc)."""
     if published is None:
         return StoryDate(first_seen, True, FIRST_SEEN)
-    origin = origin or "list"
     if published <= first_seen:
         return StoryDate(published, has_time, PUBLISHED, origin)
     if not has_time and helsinki_date(published) == helsinki_date(first_seen):
@@ -82,7 +81,8 @@ def shown_date(
     kind: str, published_at: datetime | None, first_seen_at: datetime
 ) -> tuple[datetime, bool]:
     """(the date a stored story is shown and fed with, whether it is the first sighting):
-    the one rule pages, feeds, digests, the calendar and the CLI all follow."""
+    the one rule pages, feeds, digests and the CLI all follow (the calendar shows calls'
+    deadlines, not story dates)."""
     if kind == PUBLISHED and published_at is not None:
         return published_at, False
     return first_seen_at, True
