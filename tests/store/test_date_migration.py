@@ -1,4 +1,4 @@
-"""Migration 0011 sorts out the dates of stories stored before it, on both databases: a date
+"""Migration 0012 sorts out the dates of stories stored before it, on both databases: a date
 after the first sighting and the grant portal's opening day become first seen, the rest stay
 published, and a call that had closed when first seen is marked and sorted at its deadline."""
 
@@ -21,7 +21,7 @@ ITEM_COLUMNS = (
 
 
 def _table(model: Any, names: tuple[str, ...]) -> sa.TableClause:
-    """The table with only the named columns (those of the schema before 0011)."""
+    """The table with only the named columns (those of the schema before 0012)."""
     columns = model.__table__.c
     return sa.table(model.__tablename__, *[sa.column(n, columns[n].type) for n in names])
 
@@ -46,7 +46,7 @@ def test_stored_dates_are_sorted_out(empty_database_url: str) -> None:
     opening = datetime(2027, 1, 11, 6, 0, tzinfo=UTC)
     deadline = datetime(2023, 10, 31, 14, 15, tzinfo=UTC)
     try:
-        upgrade(engine, "0010")
+        upgrade(engine, "0011")
         with engine.begin() as connection:
             connection.execute(
                 _table(ItemRow, ITEM_COLUMNS).insert(),
