@@ -6,6 +6,7 @@ Everything that asks "what time is it" takes a :class:`Clock`. Production uses
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -34,26 +35,34 @@ class SystemClock:
 
 
 class FixedClock:
-    """A clock that only moves when told to; ``sleep`` advances it instantly."""
+    """A clock that only moves when told to; ``sleep`` advances it instantly.
+
+    Safe to share between threads (a crawl pass sleeps in several): every move is made under
+    a lock, so two threads sleeping at once move it by both their waits.
+    """
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("FixedClock needs an aware datetime")
         self._now = start.astimezone(UTC)
+        self._lock = threading.Lock()
         self.slept: list[float] = []
 
     def now(self) -> datetime:
         return self._now
 
     def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.advance(seconds)
+        with self._lock:
+            self.slept.append(seconds)
+            self._now += timedelta(seconds=seconds)
 
     def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
 
     def set(self, moment: datetime) -> None:
-        self._now = moment.astimezone(UTC)
+        with self._lock:
+            self._now = moment.astimezone(UTC)
 
 
 def utc(moment: datetime) -> datetime:

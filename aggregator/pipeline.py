@@ -15,8 +15,9 @@
    and run record, and only then the pages' ETag/Last-Modified, so a crash anywhere before the
    commit leaves the database as it was and the next pass refetches.
 
-:func:`run_pass` runs several sources; a failing source is recorded on its health row and the
-pass goes on. :func:`check_source` fetches and parses without storing (``sources check``).
+:func:`run_pass` runs several sources, different hosts at the same time
+(:mod:`aggregator.passes`); a failing source is recorded on its health row and the pass goes
+on. :func:`check_source` fetches and parses without storing (``sources check``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from aggregator.normalize.batch import BatchPlan, Known
 from aggregator.normalize.dedupe import Outcome, url_story_key
 from aggregator.normalize.item import merge_article, normalize_item
 from aggregator.normalize.urls import url_key
+from aggregator.passes import run_by_host
 from aggregator.sources.base import SourceParser
 from aggregator.sources.registry import SourceConfig, parser_for
 from aggregator.store import ingest
@@ -559,9 +561,24 @@ def _validators(crawl: Crawl) -> list[tuple[str, str | None, str | None]]:
     return found
 
 
-def run_pass(sources: Sequence[SourceConfig], services: Services) -> list[RunReport]:
-    """One crawl of every given source, in order; failures are recorded, never raised."""
-    return [run_source(source, services) for source in sources]
+def run_pass(
+    sources: Sequence[SourceConfig], services: Services, *, workers: int = 1
+) -> list[RunReport]:
+    """One crawl of every given source, up to ``workers`` hosts at a time (see
+    :mod:`aggregator.passes`); the reports in the sources' order. Failures are recorded,
+    never raised: a source whose failure cannot even be recorded gets a failed report."""
+    return run_by_host(
+        sources, lambda source: _run_source_safely(source, services), workers=workers
+    )
+
+
+def _run_source_safely(source: SourceConfig, services: Services) -> RunReport:
+    started = services.clock.now()
+    try:
+        return run_source(source, services)
+    except Exception as error:  # recording its failure failed too (the database is down)
+        log.exception("source %s: the run and its failure record failed", source.id)
+        return _failed_report(source, error, started, services.clock.now())
 
 
 # --- sources check ---------------------------------------------------------------------------

@@ -83,6 +83,16 @@ class Settings(BaseSettings):
         default=1.0, description="Minimum seconds between two requests to the same host."
     )
     obey_robots: bool = Field(default=True, description="Honour robots.txt.")
+    crawl_workers: int = Field(
+        default=32,
+        ge=1,
+        description="Hosts crawled at the same time by a pass (`aggregator fetch`, the demo) and "
+        "sources by the scheduler (unless schedule.toml sets [sources] workers). A host's "
+        "sources run one after another in one worker, so a pass takes about as long as its "
+        "slowest host while there are at least as many workers as hosts; a worker mostly "
+        "waits out polite delays, so raise it to the number of hosts you crawl. 1 reads the "
+        "sources one by one.",
+    )
 
     # --- web --------------------------------------------------------------------------
     secret_key: SecretStr = Field(

@@ -1,4 +1,8 @@
-"""``aggregator fetch``: one crawl pass over every enabled source (or one)."""
+"""``aggregator fetch``: one crawl pass over every enabled source (or one).
+
+Different hosts are read at the same time, up to ``AGGREGATOR_CRAWL_WORKERS`` (see
+:mod:`aggregator.passes`); the table lists the sources in their configured order.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ def fetch(ctx: click.Context, source_id: str | None) -> None:
         [runtime.source(source_id)] if source_id else [s for s in runtime.sources() if s.enabled]
     )
     with runtime.fetcher() as fetcher:
-        reports = run_pass(chosen, runtime.services(fetcher))
+        reports = run_pass(
+            chosen, runtime.services(fetcher), workers=runtime.settings.crawl_workers
+        )
     click.echo(run_table(reports))
     if any(r.status is RunStatus.FAILED for r in reports):
         ctx.exit(1)

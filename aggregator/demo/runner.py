@@ -252,7 +252,12 @@ def run_demo(*, once: bool, port: int, database: Path = DEMO_DB) -> int:
             subscribe_reader(runtime, sink)
             click.echo("\nfirst crawl pass:")
             with runtime.fetcher() as fetcher:
-                click.echo(run_table(run_pass(runtime.sources(), runtime.services(fetcher))))
+                reports = run_pass(
+                    runtime.sources(),
+                    runtime.services(fetcher),
+                    workers=runtime.settings.crawl_workers,
+                )
+                click.echo(run_table(reports))
             print_stored(runtime)
             click.echo("\nsending the daily digest:")
             report = send_digests(runtime, "daily")

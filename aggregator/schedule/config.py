@@ -69,7 +69,7 @@ class ScheduleConfig:
     jitter: timedelta = timedelta(seconds=60)
     stale_after: timedelta = timedelta(hours=48)
     reload_every: timedelta = timedelta(minutes=5)
-    workers: int = 4
+    workers: int | None = None  # None: the AGGREGATOR_CRAWL_WORKERS setting
     source_every: timedelta | None = None
     digests: tuple[DigestSchedule, ...] = DEFAULT_DIGESTS
     lease: LeaseConfig = field(default_factory=LeaseConfig)
@@ -105,7 +105,9 @@ def load_schedule_config(path: Path) -> ScheduleConfig:
         jitter=sources.seconds("jitter_seconds", 60.0, minimum=0.0),
         stale_after=timedelta(hours=sources.number("stale_after_hours", 48.0, minimum=0.0)),
         reload_every=sources.seconds("reload_seconds", 300.0),
-        workers=int(sources.number("workers", 4, minimum=1)),
+        workers=int(sources.number("workers", 1, minimum=1))
+        if "workers" in sources.table
+        else None,
         source_every=sources.optional_seconds("every_seconds"),
         digests=_digests(data.get("digests"), f"{path} [digests]"),
         lease=_lease(_Table(data.get("lease", {}), f"{path} [lease]", _LEASE_KEYS)),

@@ -128,7 +128,9 @@ class ServiceScheduler:
         self.lease = Lease(runtime.engine, name=config.lease.name, ttl=config.lease.ttl)
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
-            executors={"default": {"type": "threadpool", "max_workers": config.workers + 1}},
+            executors={
+                "default": {"type": "threadpool", "max_workers": _workers(runtime, config) + 1}
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._lock = threading.RLock()
@@ -437,6 +439,12 @@ def build_scheduler(
         rng=rng,
         on_shutdown=closers,
     )
+
+
+def _workers(runtime: Runtime, config: ScheduleConfig) -> int:
+    """Source jobs that may run at once: schedule.toml's ``workers``, else the crawl setting
+    (the fetcher spaces requests per host, so two jobs on one host still take turns)."""
+    return config.workers or runtime.settings.crawl_workers
 
 
 def _pipeline_runner(services: Services) -> SourceRunner:

@@ -48,6 +48,7 @@ class MirrorRequest:
     if_none_match: str | None
     if_modified_since: str | None
     headers: Mapping[str, str]
+    at: datetime | None = None  # when it arrived, by the mirror's clock
 
 
 def load_sites(
@@ -102,6 +103,7 @@ class _MirrorState:
                 headers.get("if-none-match"),
                 headers.get("if-modified-since"),
                 headers,
+                at=self.clock.now(),
             )
         )
         return reply
