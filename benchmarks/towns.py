@@ -7,10 +7,21 @@ a ``robots.txt``, an RSS feed of ``stories`` stories about integration work and 
 page per story. :func:`town_sources` gives the matching feed sources (articles fetched). In
 mirror mode every host name reaches 127.0.0.1 while politeness, robots and the pipeline see
 the real-world names.
+
+``python -m benchmarks.towns HOSTS STORIES [--varied-delays]`` serves the towns from a process
+of its own (as real sites are not inside the crawler's process): it prints the mirror's URL,
+serves until a line arrives on stdin, then prints the host of every request it answered as one
+JSON line.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from aggregator.demo.mirror import MirrorServer
 from aggregator.demo.mirror.manifest import Route
 from aggregator.sources.registry import SourceConfig, source_from_block
 
@@ -106,6 +117,38 @@ def site_routes(host: str, *, stories: int, crawl_delay: float | None = None) ->
     return routes
 
 
-def town_routes(count: int, *, stories: int = 2) -> dict[str, list[Route]]:
-    """Mirror routes for towns 1..count (``extra_routes`` of :class:`MirrorServer`)."""
-    return {town_host(n): site_routes(town_host(n), stories=stories) for n in range(1, count + 1)}
+def varied_crawl_delay(number: int) -> float:
+    """The robots.txt Crawl-delay of town ``number`` when delays vary: 1, 1.5, 2, 2.5 or 3 s
+    in turn, so any run of five towns has every delay once."""
+    return 1.0 + 0.5 * (number % 5)
+
+
+def town_routes(
+    count: int, *, stories: int = 2, varied_delays: bool = False
+) -> dict[str, list[Route]]:
+    """Mirror routes for towns 1..count (``extra_routes`` of :class:`MirrorServer`); with
+    ``varied_delays`` each robots.txt asks for :func:`varied_crawl_delay`."""
+    return {
+        town_host(n): site_routes(
+            town_host(n),
+            stories=stories,
+            crawl_delay=varied_crawl_delay(n) if varied_delays else None,
+        )
+        for n in range(1, count + 1)
+    }
+
+
+def serve(hosts: int, stories: int, *, varied_delays: bool = False) -> None:
+    """See the module docstring."""
+    routes = town_routes(hosts, stories=stories, varied_delays=varied_delays)
+    with (
+        tempfile.TemporaryDirectory(prefix="towns-") as root,
+        MirrorServer(Path(root), extra_routes=routes) as mirror,
+    ):
+        print(mirror.url, flush=True)
+        sys.stdin.readline()
+        print(json.dumps([request.host for request in mirror.requests]), flush=True)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), int(sys.argv[2]), varied_delays="--varied-delays" in sys.argv)
