@@ -6,10 +6,11 @@ about as long as its slowest host must take by politeness alone, at most 1.5x th
 The workload is :mod:`benchmarks.towns`: 200 made-up municipal sites ``kunta-001.example`` ...
 ``kunta-200.example``, one feed source each, every feed with two stories whose articles are
 fetched. The real pipeline runs (the real fetcher, parse, normalise, decide, grant calls, tags
-from the seeded rules, one store transaction per source) into a fresh SQLite database per pass,
-on the real clock. The real loopback mirror serves every host name (mirror mode) from a process
-of its own, as real sites are not inside the crawler's process. Each host gets four requests
-(robots.txt, the feed, two articles), so its polite time is three of its delays.
+from the seeded rules, one store transaction per source) into a fresh database per pass
+(SQLite, and PostgreSQL for one figure), on the real clock. The real loopback mirror serves
+every host name (mirror mode) from a process of its own, as real sites are not inside the
+crawler's process. Each host gets four requests (robots.txt, the feed, two articles), so its
+polite time is three of its delays.
 
 Two kinds of politeness:
 
@@ -26,7 +27,10 @@ all hosts, from the requests the mirror saw); the pass with one worker per host
 (``AGGREGATOR_CRAWL_WORKERS`` = 200) and its ratio to that time; the pass with the shipped
 default of 32 workers (about hosts / workers rounds); one worker (sequential), measured on the
 first ``SEQUENTIAL_SAMPLE`` hosts (every delay twice) and scaled to 200, since the full pass
-would take 20 minutes (``--full`` measures it).
+would take 20 minutes (``--full`` measures it); and the Crawl-delay pass with one worker per
+host on PostgreSQL (``BENCH_POSTGRES_URL``, default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``, in a database ``aggregator_bench_pass``
+it creates and drops), skipped when the server does not answer.
 
 Run ``python -m benchmarks.bench_pass [HOSTS] [--full]``.
 """
@@ -34,6 +38,7 @@ Run ``python -m benchmarks.bench_pass [HOSTS] [--full]``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,6 +49,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from aggregator.clock import SystemClock
 from aggregator.fetch import Fetcher
 from aggregator.health import RunStatus
@@ -52,7 +59,7 @@ from aggregator.settings import Settings
 from aggregator.store.db import create_all, make_engine, session_scope
 from aggregator.store.tagging import TaggerProvider, seed_tagging
 from aggregator.tagging.morphology import create_morphology
-from benchmarks.common import ROOT, figure, versus
+from benchmarks.common import DEFAULT_POSTGRES_URL, ROOT, figure, scratch_postgres, versus
 from benchmarks.towns import town_sources, varied_crawl_delay
 
 CONFIG = ROOT / "config"
@@ -98,9 +105,9 @@ def host_delay(host: str, *, varied: bool) -> float:
     return max(HOST_DELAY, varied_crawl_delay(number)) if varied else HOST_DELAY
 
 
-def one_pass(hosts: int, workers: int, folder: Path, *, varied: bool) -> dict[str, Any]:
-    """A first pass over ``hosts`` towns into a fresh database; wall time and what it did."""
-    database_url = f"sqlite:///{folder / f'pass-{hosts}-{workers}-{varied}.sqlite3'}"
+def one_pass(hosts: int, workers: int, database_url: str, *, varied: bool) -> dict[str, Any]:
+    """A first pass over ``hosts`` towns into the empty database at ``database_url``; its
+    wall time and what it did."""
     engine = make_engine(database_url)
     clock = SystemClock()
     sources = town_sources(hosts)
@@ -144,20 +151,37 @@ def one_pass(hosts: int, workers: int, folder: Path, *, varied: bool) -> dict[st
     }
 
 
+def _postgres_url() -> str:
+    return os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def postgres_pass(hosts: int) -> dict[str, Any]:
+    """The Crawl-delay pass with one worker per host on PostgreSQL, or why it was skipped."""
+    try:
+        with scratch_postgres("aggregator_bench_pass", _postgres_url()) as url:
+            return one_pass(hosts, hosts, url, varied=True)
+    except SQLAlchemyError as error:
+        return {"skipped": f"PostgreSQL not reachable: {error}"[:300]}
+
+
 def measure(hosts: int = HOSTS, *, full: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-pass-") as name:
-        folder = Path(name)
-        per_host = one_pass(hosts, hosts, folder, varied=True)
-        default = one_pass(hosts, DEFAULT_WORKERS, folder, varied=True)
+
+        def sqlite(label: str) -> str:
+            return f"sqlite:///{Path(name) / label}.sqlite3"
+
+        per_host = one_pass(hosts, hosts, sqlite("per-host"), varied=True)
+        default = one_pass(hosts, DEFAULT_WORKERS, sqlite("default"), varied=True)
         sample = hosts if full else min(SEQUENTIAL_SAMPLE, hosts)
-        sequential = one_pass(sample, 1, folder, varied=True)
-        uniform = one_pass(hosts, hosts, folder, varied=False)
+        sequential = one_pass(sample, 1, sqlite("sequential"), varied=True)
+        uniform = one_pass(hosts, hosts, sqlite("uniform"), varied=False)
     scaled = sequential["seconds"] * hosts / sample
     return {
         "crawl_delay_per_host": {
             "per_host_workers": per_host,
             "default_workers": default,
             "sequential": {**sequential, "scaled_to_hosts": round(scaled, 1)},
+            "postgresql": postgres_pass(hosts),
         },
         "one_delay_for_all": uniform,
     }
@@ -176,6 +200,7 @@ def _figures(result: dict[str, Any]) -> list[dict[str, Any]]:
         versus(f"{default['workers']} workers (default): pass", default["seconds"], polite, "s"),
         versus(label, sequential["scaled_to_hosts"], polite, "s"),
         figure(f"{hosts} workers: pass CPU", per_host["cpu_seconds"], "s"),
+        _postgres_figure(varied["postgresql"], polite),
         figure("1 s for all: slowest host polite", uniform["polite_seconds"], "s"),
         versus(
             f"{hosts} workers: pass (CPU-bound)",
@@ -185,6 +210,12 @@ def _figures(result: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         figure(f"{hosts} workers: pass CPU (1 s for all)", uniform["cpu_seconds"], "s"),
     ]
+
+
+def _postgres_figure(result: dict[str, Any], polite: float) -> dict[str, Any]:
+    if "skipped" in result:
+        return figure("PostgreSQL: skipped", result["skipped"])
+    return versus(f"PostgreSQL, {result['workers']} workers: pass", result["seconds"], polite, "s")
 
 
 def run(hosts: int = HOSTS, *, full: bool = False) -> dict[str, Any]:
