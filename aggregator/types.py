@@ -28,7 +28,8 @@ class Page:
     ``url`` is the URL asked for and ``final_url`` the one answered after redirects; both are
     the real-world addresses (``https://kotoutuminen.fi/...``) even when the offline mirror
     served the bytes. ``status`` is 200 or 304; with 304 the body is empty and nothing changed.
-    Header names are lower-case.
+    ``unchanged`` marks a 200 whose body is byte for byte the one parsed last time (the
+    pipeline compares their hashes): nothing changed either. Header names are lower-case.
     """
 
     url: str
@@ -37,10 +38,12 @@ class Page:
     headers: Mapping[str, str]
     body: bytes
     fetched_at: datetime
+    unchanged: bool = False
 
     @property
     def not_modified(self) -> bool:
-        return self.status == 304
+        """Nothing changed since the last pass: a 304, or the same bytes again."""
+        return self.status == 304 or self.unchanged
 
     @property
     def content_type(self) -> str:

@@ -10,60 +10,67 @@ One module per command group; this package only assembles them. The command modu
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from aggregator.cli.admin import admin
-from aggregator.cli.classify import classify
-from aggregator.cli.demo import demo, mirror
-from aggregator.cli.digest import digest
-from aggregator.cli.discover import discover_command
-from aggregator.cli.feed import feed
-from aggregator.cli.fetch import fetch
-from aggregator.cli.grants import grants
-from aggregator.cli.init import init
-from aggregator.cli.items import items
-from aggregator.cli.run import run_command
-from aggregator.cli.serve import serve
-from aggregator.cli.source_export import export_command
-from aggregator.cli.sources import sources
-from aggregator.cli.subscribers import subscribers
-from aggregator.cli.tags import tags
-from aggregator.cli.verify import verify_command
 from aggregator.errors import AggregatorError
 from aggregator.store.db import UnusableDatabase, missing_schema
 
-COMMANDS: tuple[click.Command, ...] = (
-    init,
-    sources,
-    fetch,
-    items,
-    classify,
-    tags,
-    grants,
-    feed,
-    subscribers,
-    digest,
-    admin,
-    serve,
-    run_command,
-    mirror,
-    demo,
+# name -> (module, attribute). A command's module is imported only when that command runs (or
+# help lists them all), so ``aggregator fetch`` does not pay for the web, digest or admin code.
+COMMAND_MODULES: dict[str, tuple[str, str]] = {
+    "init": ("aggregator.cli.init", "init"),
+    "sources": ("aggregator.cli.sources", "sources"),
+    "fetch": ("aggregator.cli.fetch", "fetch"),
+    "items": ("aggregator.cli.items", "items"),
+    "classify": ("aggregator.cli.classify", "classify"),
+    "tags": ("aggregator.cli.tags", "tags"),
+    "grants": ("aggregator.cli.grants", "grants"),
+    "feed": ("aggregator.cli.feed", "feed"),
+    "subscribers": ("aggregator.cli.subscribers", "subscribers"),
+    "digest": ("aggregator.cli.digest", "digest"),
+    "admin": ("aggregator.cli.admin", "admin"),
+    "serve": ("aggregator.cli.serve", "serve"),
+    "run": ("aggregator.cli.run", "run_command"),
+    "mirror": ("aggregator.cli.demo", "mirror"),
+    "demo": ("aggregator.cli.demo", "demo"),
+}
+# Subcommands of ``sources`` that live in modules of their own.
+SOURCES_SUBCOMMANDS = (
+    ("aggregator.cli.verify", "verify_command"),
+    ("aggregator.cli.discover", "discover_command"),
+    ("aggregator.cli.source_export", "export_command"),
 )
 
 
-@click.group()
+def _load(module: str, attribute: str) -> click.Command:
+    command = getattr(importlib.import_module(module), attribute)
+    assert isinstance(command, click.Command)
+    return command
+
+
+class _LazyGroup(click.Group):
+    """The top-level group: commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            command = _load(*COMMAND_MODULES[cmd_name])
+            if cmd_name == "sources" and isinstance(command, click.Group):
+                for module, attribute in SOURCES_SUBCOMMANDS:
+                    command.add_command(_load(module, attribute))
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_LazyGroup)
 @click.version_option(package_name="kotoutumisuutiset-aggregator")
 def main() -> None:
     """Kotoutumisuutiset: news and grant calls on immigrant integration in Finland."""
-
-
-for _command in COMMANDS:
-    main.add_command(_command)
-sources.add_command(verify_command)
-sources.add_command(discover_command)
-sources.add_command(export_command)
 
 
 def run() -> None:

@@ -22,12 +22,15 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
 from aggregator.normalize.text import without_surrogates
+
+URL_CACHE_SIZE = 1 << 15  # distinct URLs remembered (canonical_url, url_key)
 
 PARAMETERS_FILE = Path(__file__).with_name("url_parameters.toml")
 
@@ -99,8 +102,12 @@ def _netloc(scheme: str, host: str, port: int | None) -> str:
     return f"{host}:{port}"
 
 
+@lru_cache(maxsize=URL_CACHE_SIZE)
 def canonical_url(url: str) -> str:
-    """The canonical spelling of ``url``; a URL that cannot be parsed is returned stripped."""
+    """The canonical spelling of ``url``; a URL that cannot be parsed is returned stripped.
+
+    Cached: a crawl asks for the same URL's spelling several times (its key, its story keys,
+    the item's canonical address), and a large feed holds thousands of them."""
     url = without_surrogates(url.strip())
     try:
         parts = urlsplit(url)
@@ -130,6 +137,7 @@ def _without_trailing_slash(url: str) -> str:
     return urlunsplit(parts._replace(path=path))
 
 
+@lru_cache(maxsize=URL_CACHE_SIZE)
 def url_key(url: str) -> str:
     """Identity of a page regardless of scheme and a leading ``www.``: ``host/path?query``."""
     canonical = canonical_url(url)

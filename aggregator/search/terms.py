@@ -29,18 +29,12 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from aggregator.tagging.morphology import TOKEN_RE, Morphology, WordForm, create_morphology
+from aggregator.tagging.morphology import TOKEN_RE, Morphology, WordForm, shared_morphology
 
 QUERY_LANGUAGES = ("fi", "sv", "en")
 MAX_QUERY_WORDS = 8
 MAX_INDEXED_CHARS = 20_000
 _NOT_KEY = re.compile(r"[\W_]+")
-
-
-@lru_cache(maxsize=1)
-def shared_morphology() -> Morphology:
-    """One analyser per process for indexing and queries (its LRU cache is shared)."""
-    return create_morphology()
 
 
 def key(word: str) -> str:
@@ -60,8 +54,14 @@ def document_terms(text: str, language: str, morphology: Morphology) -> str:
     word's keys once; word order is kept so repeated words count as often as they occur."""
     out: list[str] = []
     for _token, form in morphology.analyse_text(text[:MAX_INDEXED_CHARS], language):
-        out.extend(sorted(_keys(form.keys) | inner_compounds(form)))
+        out.extend(_form_terms(form))
     return " ".join(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _form_terms(form: WordForm) -> tuple[str, ...]:
+    """One word's keys, sorted: computed once per distinct word form (texts repeat words)."""
+    return tuple(sorted(_keys(form.keys) | inner_compounds(form)))
 
 
 def inner_compounds(form: WordForm) -> set[str]:

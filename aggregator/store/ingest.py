@@ -29,7 +29,7 @@ from aggregator.store.db import session_scope
 from aggregator.store.grants import CallSighting, GrantStore
 from aggregator.store.items import ItemStore, StoredText, mark_closed_calls
 from aggregator.store.learning import replace_suggestions
-from aggregator.store.sources import SourceStore, UrlRetries
+from aggregator.store.sources import SourceStore, StoredPage, UrlRetries
 from aggregator.store.tags import TagStore
 from aggregator.types import Item, TagAssignment
 
@@ -40,6 +40,12 @@ def validators(engine: Engine, source_id: str, url: str) -> tuple[str | None, st
     """The ETag and Last-Modified stored for ``url`` as ``source_id`` reads it, if any."""
     with session_scope(engine) as session:
         return SourceStore(session).validators(source_id, url)
+
+
+def page_state(engine: Engine, source_id: str, url: str) -> StoredPage | None:
+    """The validators and the body's hash stored for ``url`` as ``source_id`` reads it."""
+    with session_scope(engine) as session:
+        return SourceStore(session).page_state(source_id, url)
 
 
 def waiting_pages(engine: Engine, source_id: str, now: datetime) -> frozenset[str]:
@@ -82,6 +88,17 @@ class PageFailureRecord:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class PageValidators:
+    """A list page read in full this run: its validators and its body's hash, kept for the
+    next pass (a 304, or the same bytes again, is then not parsed)."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None = None
+
+
 @dataclass(frozen=True)
 class RunWrite:
     """Everything one run stores. Ids at or above ``PENDING_IDS`` are stories new in the run."""
@@ -97,7 +114,7 @@ class RunWrite:
     pages_read: Sequence[str]
     failures: Sequence[PageFailureRecord]
     retry_delay: Callable[[int], timedelta]
-    validators: Sequence[tuple[str, str | None, str | None]]  # (url, etag, last_modified)
+    validators: Sequence[PageValidators]
 
 
 def write_run(engine: Engine, run: RunWrite) -> RunReport:
@@ -131,8 +148,10 @@ def write_run(engine: Engine, run: RunWrite) -> RunReport:
             sources.record_url_failure(
                 run.source_id, failure.url, (failure.kind, failure.message), now, run.retry_delay
             )
-        for url, etag, last_modified in run.validators:
-            sources.save_validators(run.source_id, url, etag, last_modified, now)
+        for page in run.validators:
+            sources.save_validators(
+                run.source_id, page.url, page.etag, page.last_modified, now, page.content_hash
+            )
     return report
 
 

@@ -14,7 +14,16 @@ from aggregator.store.db import session_scope
 from aggregator.store.models import HttpValidator, SourceRun, SourceState, UrlFailure
 
 _HEALTH_FIELDS = tuple(f.name for f in fields(Health))
-URL_CHARS, ETAG_CHARS, LAST_MODIFIED_CHARS = 1024, 255, 64  # models/ingest.py HttpValidator
+URL_CHARS, ETAG_CHARS, LAST_MODIFIED_CHARS, HASH_CHARS = 1024, 255, 64, 64  # HttpValidator
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """What is kept of a list page between passes: its validators and its body's hash."""
+
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,20 +112,36 @@ class SourceStore:
         row = self.session.get(HttpValidator, (source_id, url))
         return None if row is None else (row.etag, row.last_modified)
 
+    def page_state(self, source_id: str, url: str) -> StoredPage | None:
+        """The validators and the body's hash stored for ``url`` as ``source_id`` reads it."""
+        row = self.session.get(HttpValidator, (source_id, url))
+        if row is None:
+            return None
+        return StoredPage(row.etag, row.last_modified, row.content_hash)
+
     def save_validators(
-        self, source_id: str, url: str, etag: str | None, last_modified: str | None, now: datetime
+        self,
+        source_id: str,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        now: datetime,
+        content_hash: str | None = None,
     ) -> None:
-        """Remember a page's validators; a value wider than its column (no real server sends
-        one) is dropped, so the next pass simply fetches that page in full."""
+        """Remember a page's validators and its body's hash; a value wider than its column (no
+        real server sends one) is dropped, so the next pass simply fetches that page in full."""
         etag = etag if etag is None or len(etag) <= ETAG_CHARS else None
         if last_modified is not None and len(last_modified) > LAST_MODIFIED_CHARS:
             last_modified = None
-        if len(url) > URL_CHARS or (etag is None and last_modified is None):
+        if content_hash is not None and len(content_hash) > HASH_CHARS:
+            content_hash = None
+        if len(url) > URL_CHARS or (etag is None and last_modified is None and not content_hash):
             return
         row = self.session.get(HttpValidator, (source_id, url))
         if row is None:
             row = HttpValidator(source_id=source_id, url=url, updated_at=now)
         row.etag, row.last_modified, row.updated_at = etag, last_modified, now
+        row.content_hash = content_hash
         self.session.add(row)
 
     def forget_validators(self, source_id: str) -> None:

@@ -40,7 +40,7 @@ from aggregator.store.tags import TagStore
 from aggregator.tagging.assign import assess_versions, with_rule
 from aggregator.tagging.loading import load_masked_phrases, read_source_defaults, rules_from_records
 from aggregator.tagging.match import Tagger, TextItem
-from aggregator.tagging.morphology import Morphology, create_morphology
+from aggregator.tagging.morphology import Morphology, shared_morphology
 from aggregator.tagging.rules import Rule
 from aggregator.tagging.taxonomy import TagDefinition, Taxonomy, load_taxonomy
 from aggregator.types import TagAssignment, TagKind
@@ -103,11 +103,17 @@ def database_rules(
 
 def database_tagger(session: Session, config_dir: Path, morphology: Morphology) -> Tagger:
     """A tagger over the database's taxonomy, rules and newest learned model, with the
-    configured source defaults."""
+    configured source defaults.
+
+    The rules are checked again but their terms are not looked up for warnings: the admin
+    page shows a term no analyser knows while the rule is edited, and
+    :func:`aggregator.tagging.loading.load_rules` logs those of ``rules.toml``. Looking every
+    term up in every language here would load the Swedish and English dictionaries (seconds
+    and about 100 MB) into a process that may never tag a story in those languages."""
     taxonomy = database_taxonomy(session)
     return Tagger(
         taxonomy,
-        database_rules(session, taxonomy, morphology),
+        database_rules(session, taxonomy),
         morphology,
         read_source_defaults(config_dir / "sources.toml"),
         masked_phrases=load_masked_phrases(config_dir / "rules.toml"),
@@ -326,7 +332,7 @@ class TaggerProvider:
     @property
     def morphology(self) -> Morphology:
         if self._morphology is None:
-            self._morphology = create_morphology()
+            self._morphology = shared_morphology()
         return self._morphology
 
     def tagger(self, session: Session) -> Tagger:

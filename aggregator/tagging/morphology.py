@@ -233,3 +233,10 @@ def create_morphology(
             )
             finnish = SimplemmaFinnish()
     return Morphology(finnish, others, cache_size=cache_size)
+
+
+@lru_cache(maxsize=1)
+def shared_morphology() -> Morphology:
+    """One analyser per process, shared by tagging, search indexing and queries: a word met
+    by one is analysed once for all, and libvoikko's dictionary is loaded once."""
+    return create_morphology()

@@ -157,6 +157,9 @@ class HttpValidator(SQLModel, table=True):
     url: str = Field(primary_key=True, max_length=1024)
     etag: str | None = Field(default=None, max_length=255)
     last_modified: str | None = Field(default=None, max_length=64)
+    # SHA-256 (hex) of the body last parsed: the same bytes again are not parsed again, even
+    # from a server that sends no validators (see aggregator.pipeline).
+    content_hash: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
