@@ -92,6 +92,19 @@ CALL_TERMS = cues(
 )  # fmt: skip
 
 
+# The title checks of step 1 as one pattern: one scan of the title instead of three.
+_TITLE_RESULTS = cues(AWARDED.pattern, TITLE_AWARDED.pattern, RESULTS.pattern)
+
+
+def may_speak_of_applying(*texts: str) -> bool:
+    """The cheap test before any sentence is split: does any of ``texts`` hold one of
+    :data:`CALL_STEMS` (case-folded, as plain substrings)? Every :data:`CALL_TERMS` match holds
+    one, so a text failing this test never speaks of applying and is never a call unless its
+    source gave structured call fields (tests/grants/test_prefilter.py checks it on the real
+    grant texts and the fixtures)."""
+    return any(stem in text.lower() for text in texts for stem in CALL_STEMS)
+
+
 def speaks_of_applying(text: str) -> bool:
     """Does ``text`` match :data:`CALL_TERMS`? Every term contains one of :data:`CALL_STEMS`,
     so a text holding none of those plain substrings is answered without the (slow, case-
@@ -149,7 +162,7 @@ def refused_without_dates(doc: Document) -> Verdict | None:
     Most news items stop here, so the extractor asks this before it scans any date.
     """
     title = doc.title
-    if any(pattern.search(title) for pattern in (AWARDED, TITLE_AWARDED, RESULTS)):
+    if _TITLE_RESULTS.search(title):
         return Verdict(False, f"title reports results: {snippet(title)}")
     if not speaks_of_applying(doc.text):
         return Verdict(False, "speaks of no application or grant")

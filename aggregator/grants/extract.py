@@ -25,7 +25,11 @@ from urllib.parse import urlsplit
 
 from aggregator.clock import helsinki_date
 from aggregator.grants.amounts import call_amount
-from aggregator.grants.announcement import announces_call, refused_without_dates
+from aggregator.grants.announcement import (
+    announces_call,
+    may_speak_of_applying,
+    refused_without_dates,
+)
 from aggregator.grants.dates import CallPeriod, call_period
 from aggregator.grants.eligibility import eligible_applicants
 from aggregator.grants.parties import (
@@ -62,8 +66,11 @@ def extract_grant(
     is the place to apply when it is on the grant portal. ``source_id`` is accepted so the
     pipeline can pass what it has, but no rule uses it: the text and ``structured`` decide.
     """
-    doc = document(title or "", body or "")
     given = read_structured(structured)
+    if given.any or may_speak_of_applying(title or "", body or ""):
+        doc = document(title or "", body or "")
+    else:  # not a call, whatever the body says: only the title can change the refusal's reason
+        doc = document(title or "", "")
     refusal = None if given.any else refused_without_dates(doc)
     if refusal is not None:  # decided without scanning a single date
         return GrantFields(is_call=False, evidence={"is_call": refusal.evidence})

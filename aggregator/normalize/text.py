@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import nh3
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement
+from lxml import etree
 
 # Tags the displayed article body may keep; everything else is unwrapped (text kept) or, for
 # script/style and friends, removed with its content.
@@ -83,12 +84,73 @@ def html_to_text(markup: str | Tag) -> str:
     never changed (a list parser reads three fields of each item this way).
     """
     if isinstance(markup, Tag):
-        root: Tag = markup
-    else:
-        if "<" not in markup and "&" not in markup:
-            return clean_whitespace(markup, keep_paragraphs=True)
-        root = BeautifulSoup(_CONTROL.sub(" ", without_surrogates(markup)), "lxml")
-    return _assemble("".join(_flatten(root)))
+        return _assemble("".join(_flatten(markup)))
+    if "<" not in markup and "&" not in markup:
+        return clean_whitespace(markup, keep_paragraphs=True)
+    cleaned = _CONTROL.sub(" ", without_surrogates(markup))
+    flat = _flatten_markup(cleaned)
+    if flat is None:  # lxml refused it: BeautifulSoup's own fallbacks decide
+        flat = "".join(_flatten(BeautifulSoup(cleaned, "lxml")))
+    return _assemble(flat)
+
+
+# Elements whose strings BeautifulSoup keeps as other string types (script, style, template,
+# ruby annotations), which :func:`_flatten` leaves out even when it walks into them.
+_OTHER_STRINGS = frozenset({"script", "style", "template", "rt", "rp"})
+
+
+class _TextEvents:
+    """An lxml parser target giving the strings and break sentinels :func:`_flatten` gives for
+    the BeautifulSoup tree of the same markup: BeautifulSoup's lxml builder is driven by these
+    very events, so the text is the same without building the tree."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self._closing: list[str] = []  # the sentinel each open element ends with
+        self._skipped = 0  # depth inside an element whose content is not text at all
+        self._other = 0  # depth inside elements whose strings are not text
+
+    def start(self, tag: str, attrib: object, nsmap: object = None) -> None:
+        if self._skipped:
+            self._skipped += 1
+            return
+        if tag in NOT_TEXT or tag == "br":
+            if tag == "br":
+                self.parts.append(_LINE)
+            self._skipped = 1
+            return
+        mark = _BLOCK if tag in BLOCK_TAGS else ""
+        self.parts.append(mark)
+        self._closing.append(mark)
+        self._other += tag in _OTHER_STRINGS
+
+    def end(self, tag: str) -> None:
+        if self._skipped:
+            self._skipped -= 1
+            return
+        self.parts.append(self._closing.pop())
+        self._other -= tag in _OTHER_STRINGS
+
+    def data(self, data: str) -> None:
+        if not self._skipped and not self._other:
+            self.parts.append(data)
+
+    def close(self) -> str:
+        return "".join(self.parts)
+
+
+def _flatten_markup(markup: str) -> str | None:
+    """The flattened text of ``markup`` parsed by lxml's HTML parser (as BeautifulSoup's
+    ``"lxml"`` builder parses it), or None when lxml raises."""
+    if markup[:1] == "\N{BYTE ORDER MARK}":
+        markup = markup[1:]
+    target = _TextEvents()
+    parser = etree.HTMLParser(target=target, strip_cdata=False, recover=True)
+    try:
+        parser.feed(markup)
+        return str(parser.close())
+    except (etree.LxmlError, UnicodeError, LookupError, ValueError):
+        return None
 
 
 def _flatten(root: Tag) -> list[str]:

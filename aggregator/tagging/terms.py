@@ -29,6 +29,8 @@ from aggregator.tagging.morphology import Morphology, WordForm, plain_form, toke
 log = logging.getLogger(__name__)
 
 AnalysedWords = Sequence[tuple[str, WordForm]]
+# Distinct words whose candidate terms a TermIndex remembers before it starts afresh.
+MAX_CACHED_WORDS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,7 @@ class TermIndex:
         self.broken: dict[str, str] = {}
         self._terms = self._compile(terms, morphology)
         self._masks = self._compile(masked_phrases, morphology)
+        self._starting: dict[WordForm, tuple[TermPattern, ...]] = {}
 
     def _compile(self, texts: Iterable[str], morphology: Morphology) -> PatternIndex:
         index: PatternIndex = {}
@@ -126,7 +129,7 @@ class TermIndex:
         """term text -> the matched words (phrases for multi-word terms), in text order."""
         masked = self._masked_positions(words) if self._masks else set()
         hits: dict[str, list[str]] = {}
-        for start, pattern, end, matched in _matches(self._terms, words):
+        for start, pattern, end, matched in self._term_matches(words):
             if masked and not masked.isdisjoint(range(start, end)):
                 continue
             hits.setdefault(pattern.text, []).append(matched)
@@ -138,6 +141,32 @@ class TermIndex:
             for start, _, end, _ in _matches(self._masks, words)
             for position in range(start, end)
         }
+
+    def _term_matches(self, words: AnalysedWords) -> Iterator[tuple[int, TermPattern, int, str]]:
+        """:func:`_matches` of the terms, with each distinct word's candidates looked up once:
+        the terms whose first word it matches, in the order :func:`_matches` tries them."""
+        starting = self._starting
+        if len(starting) > MAX_CACHED_WORDS:
+            starting.clear()
+        for start, (surface, form) in enumerate(words):
+            candidates = starting.get(form)
+            if candidates is None:
+                candidates = starting[form] = self._starting_with(form)
+            for pattern in candidates:
+                if len(pattern.words) == 1:
+                    yield start, pattern, start + 1, surface
+                    continue
+                matched = pattern.match_at(words, start)
+                if matched is not None:
+                    yield start, pattern, start + len(pattern.words), matched
+
+    def _starting_with(self, form: WordForm) -> tuple[TermPattern, ...]:
+        found: dict[str, TermPattern] = {}
+        for key in form.keys:
+            for pattern in self._terms.get(key, ()):
+                if pattern.text not in found and word_matches(pattern.words[0], form):
+                    found[pattern.text] = pattern
+        return tuple(found.values())
 
 
 def _matches(
