@@ -386,8 +386,11 @@ def measure(workload: Workload, backend: str) -> dict[str, Any]:
     ):
         parse_seconds, parse_cpu, parsed = parse_only(workload)
         done = ingest(workload, url)
-    if parsed != workload.items or done["new"] != workload.items:
-        raise RuntimeError(f"expected {workload.items} new items, parsed {parsed}: {done}")
+    # Every item must be stored; the few the release matcher recognises as another language of
+    # an earlier generated story (the texts come from real fi/sv/en versions of one release)
+    # are stored as that story's language version, not as a story of their own.
+    if parsed != workload.items or done["found"] != workload.items:
+        raise RuntimeError(f"expected {workload.items} items, parsed {parsed}: {done}")
     rate = workload.items / done["seconds"]
     ratio = done["seconds"] / parse_seconds
     return {
@@ -402,6 +405,7 @@ def measure(workload: Workload, backend: str) -> dict[str, Any]:
         "parse_only_cpu_s": round(parse_cpu, 3),
         "cpu_ratio": round(done["cpu"] / parse_cpu, 2),
         "peak_mb": done["peak_mb"],
+        "new_stories": done["new"],
         "targets": {"items_per_s": TARGET_ITEMS_PER_S, "ratio": TARGET_RATIO},
         "met": rate >= TARGET_ITEMS_PER_S and ratio <= TARGET_RATIO,
     }

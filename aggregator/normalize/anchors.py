@@ -171,6 +171,19 @@ def _add_number(raw: str, anchors: set[str]) -> None:
         anchors.add(f"n:{int(value)}")
 
 
+_SENTENCE_ENDERS = frozenset('.!?:;–—"“”(')
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence: nothing but space before it, or a
+    sentence end (``.!?:;`` dashes, quotes, a parenthesis) and space. Looks back only as far
+    as the space goes, so a long text costs its length, not its square."""
+    end = start
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end == 0 or text[end - 1] in _SENTENCE_ENDERS
+
+
 def _names(text: str, anchors: set[str]) -> None:
     for m in _ACRONYM.finditer(text):
         if m.group(0) not in _COMMON_ACRONYMS:
@@ -179,32 +192,75 @@ def _names(text: str, anchors: set[str]) -> None:
         word = m.group(0)
         if not word[0].isupper() or word.isupper() or len(word) < 4:
             continue
-        before = text[: m.start()]
-        if not before.strip() or _SENTENCE_END.search(before):
+        if _starts_sentence(text, m.start()):
             continue  # a sentence's first word is capitalised in every language
         if word.casefold() not in _COMMON_NAMES:
             anchors.add(f"c:{word.casefold()}")
     words = [w.casefold() for w in _WORD.findall(text)]
-    for concept, forms in _concepts():
-        if any(_has_form(words, form) for form in forms):
+    starts = _part_positions(words)
+    for concept, forms in _concepts_starting(frozenset(starts)):
+        if any(_has_form(starts, form) for form in forms):
             anchors.add(f"k:{concept}")
             # a translated name is the concept, not a capitalised word of one language
-            anchors.difference_update(f"c:{w}" for w in words if _in_forms(w, forms))
+            names = [a for a in anchors if a.startswith("c:") and _in_forms(a[2:], concept)]
+            anchors.difference_update(names)
 
 
-def _in_forms(word: str, forms: tuple[tuple[str, ...], ...]) -> bool:
-    return any(word.startswith(part) for form in forms for part in form)
+def _concepts_starting(
+    first_parts: frozenset[str],
+) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
+    """The concepts (in order) with a form whose first part some word of the text starts."""
+    by_first = _concepts_by_first_part()
+    wanted = {concept for part in first_parts for concept in by_first.get(part, ())}
+    return [(concept, forms) for concept, forms in _concepts() if concept in wanted]
 
 
-def _has_form(words: list[str], form: tuple[str, ...]) -> bool:
-    first, rest = form[0], form[1:]
+@cache
+def _concepts_by_first_part() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for concept, forms in _concepts():
+        for form in forms:
+            found.setdefault(form[0], set()).add(concept)
+    return {part: frozenset(concepts) for part, concepts in found.items()}
+
+
+@cache
+def _parts() -> tuple[frozenset[str], int]:
+    """Every word prefix a concept's forms use, and the longest one's length."""
+    parts = frozenset(part for _c, forms in _concepts() for form in forms for part in form)
+    return parts, max(map(len, parts), default=0)
+
+
+def _part_positions(words: list[str]) -> dict[str, set[int]]:
+    """For each form part, the positions of the words it starts: a word's prefixes looked up
+    in the set of parts, instead of every part tried on every word."""
+    parts, longest = _parts()
+    starts: dict[str, set[int]] = {}
     for i, word in enumerate(words):
-        if word.startswith(first) and all(
-            i + j + 1 < len(words) and words[i + j + 1].startswith(part)
-            for j, part in enumerate(rest)
-        ):
-            return True
-    return False
+        for k in range(1, min(len(word), longest) + 1):
+            if word[:k] in parts:
+                starts.setdefault(word[:k], set()).add(i)
+    return starts
+
+
+def _in_forms(word: str, concept: str) -> bool:
+    """Whether ``word`` starts with a part of one of the concept's forms."""
+    parts = _concept_parts()[concept]
+    return any(word[:k] in parts for k in range(1, len(word) + 1))
+
+
+@cache
+def _concept_parts() -> dict[str, frozenset[str]]:
+    return {c: frozenset(part for form in forms for part in form) for c, forms in _concepts()}
+
+
+def _has_form(starts: dict[str, set[int]], form: tuple[str, ...]) -> bool:
+    """Whether consecutive words start with the form's parts, in order."""
+    first, rest = form[0], form[1:]
+    follow = [starts.get(part, set()) for part in rest]
+    return any(
+        all(i + j + 1 in after for j, after in enumerate(follow)) for i in starts.get(first, ())
+    )
 
 
 def anchors(text: str, language: str) -> frozenset[str]:

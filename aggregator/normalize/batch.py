@@ -122,6 +122,7 @@ class BatchPlan:
             item_id: list(texts) for item_id, texts in known.versions.items()
         }
         self._release: dict[int, list[Version]] = {}
+        self._release_index: defaultdict[str, set[int]] | None = None
         self.new_versions: list[tuple[int, Item]] = []  # (story id, the version)
         self.version_edits: list[tuple[int, Item]] = []  # (story id, its edited version)
         self.new_stories: list[Item] = []  # in pending-id order
@@ -191,28 +192,55 @@ class BatchPlan:
                 primary_url_key=item.story_keys[0],
             )
         )
+        self._index_release(item_id)
         return item_id
 
     # --- language versions -------------------------------------------------------------------
 
     def _release_of(self, item: Item) -> Decision | None:
         """The story ``item`` is another language version of, if the publisher or the texts
-        say so (:func:`aggregator.normalize.releases.best_story`)."""
+        say so (:func:`aggregator.normalize.releases.best_story`).
+
+        Only stories that can score are compared: those the publisher names (by key), and those
+        sharing a non-year anchor or a language-neutral address with ``item`` (an inverted index,
+        :meth:`_release_candidates`), released near it. Any other story scores 0 against it in
+        :func:`~aggregator.normalize.releases.compare`, so the answer is the one a comparison
+        with every story would give, without a crawl's cost growing with the square of its size.
+        """
         version = _version(_text_of(item), item.published, item.alternates)
         day = version.published
-        alternates = {bounded_key(f"url:{url_key(url)}") for url in item.alternates}
+        said = {story.item_id for story in self.candidates(release_lookup_keys(item))}
         stories: dict[int, list[Version]] = {}
-        for item_id, story in self._stories.items():
-            said = alternate_key(item.canonical_url) in story.keys or bool(story.keys & alternates)
-            other = release_day(story.published)
+        for item_id in said | self._release_candidates(version):
+            other = release_day(self._stories[item_id].published)
             near = day is None or other is None or abs(other - day) <= RELEASE_WINDOW
-            if said or near:
+            if item_id in said or near:
                 stories[item_id] = self._release_versions(item_id)
         found = best_story(version, stories)
         if found is None:
             return None
         story_id, evidence = found
         return Decision(Outcome.LANGUAGE_VERSION, story_id, "; ".join(evidence.reasons))
+
+    def _release_candidates(self, version: Version) -> set[int]:
+        """Stories sharing a release term (:func:`_release_terms`) with ``version``; the index
+        is built on first use, so a crawl without new stories never reads the texts."""
+        if self._release_index is None:
+            self._release_index = defaultdict(set)
+            for item_id in self._stories:
+                self._index_release(item_id)
+        index = self._release_index
+        return {item_id for term in _release_terms(version) for item_id in index.get(term, ())}
+
+    def _index_release(self, item_id: int) -> None:
+        """(Re)index a story's texts; terms of a replaced text may stay (a superset). Terms
+        depend on the texts alone, so no cached :class:`Version` is made here: those are made
+        when compared, once the story has all its keys."""
+        if self._release_index is None:
+            return
+        for text in self.texts_of(item_id):
+            for term in _release_terms(_version(text, None, ())):
+                self._release_index[term].add(item_id)
 
     def _release_versions(self, item_id: int) -> list[Version]:
         if item_id not in self._release:
@@ -232,6 +260,7 @@ class BatchPlan:
         text = _text_of(item)
         self.versions.setdefault(item_id, []).append(text)
         self._release_versions(item_id).append(_version(text, item.published, item.alternates))
+        self._index_release(item_id)
         self.new_versions.append((item_id, item))
 
     def _edit_version(self, item_id: int, item: Item) -> None:
@@ -243,6 +272,7 @@ class BatchPlan:
                     text, title=item.title, summary=item.summary, body_text=item.body_text
                 )
                 self._release.pop(item_id, None)
+                self._index_release(item_id)
                 self.version_edits.append((item_id, item))
 
     def _edit(self, item_id: int, item: Item) -> None:
@@ -254,6 +284,8 @@ class BatchPlan:
         story = self._stories[item_id]
         published = item.published if item.published is not None else story.published
         self._stories[item_id] = replace(story, published=published, content_hash=item.content_hash)
+        self._release.pop(item_id, None)  # the matcher reads the edited text from now on
+        self._index_release(item_id)
 
     def _add_keys(self, item_id: int, keys: Sequence[str]) -> None:
         story = self._stories[item_id]
@@ -308,6 +340,15 @@ class BatchPlan:
         """Every source carrying the story once this crawl is stored (the primary first when
         nothing else is known)."""
         return self.sources.get(item_id) or [self.texts[item_id].source_id]
+
+
+def _release_terms(version: Version) -> set[str]:
+    """What two versions must share to score in the matcher: an anchor that is not a year
+    (otherwise :func:`~aggregator.normalize.releases.compare` gives 0), or one address in
+    several languages (the publisher saying so)."""
+    terms = {f"a:{anchor}" for anchor in version.all_anchors if anchor[0] != "y"}
+    terms.add(f"p:{version.neutral_path}")
+    return terms
 
 
 def _version(text: StoryText, published: datetime | None, alternates: tuple[str, ...]) -> Version:

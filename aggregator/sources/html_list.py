@@ -79,7 +79,7 @@ def _read_without_selectors(
     source: SourceConfig, page: Page, soup: BeautifulSoup, warnings: tuple[str, ...], stale: bool
 ) -> ParseResult:
     """The page's main list as the selector-free reader finds it."""
-    best = discover_in(soup, page.final_url or page.url).best
+    best = discover_in(soup, page.final_url or page.url, propose=stale).best
     if best is None:
         problem = warnings[-1] if stale else "no selectors configured"
         raise ParseError(source.id, page.url, f"{problem} and no news list found")

@@ -39,15 +39,15 @@ def discover(body: bytes, url: str, content_type: str | None = None) -> Discover
     return discover_in(soup, url)
 
 
-def discover_in(soup: BeautifulSoup, url: str) -> Discovery:
-    """:func:`discover` for an already parsed page."""
+def discover_in(soup: BeautifulSoup, url: str, *, propose: bool = True) -> Discovery:
+    """:func:`discover` for an already parsed page (``propose``: see :func:`read_lists`)."""
     base = _base(soup, url)
     html = soup.find("html")
     language = str(html.get("lang") or "")[:2].lower() if isinstance(html, Tag) else ""
     title = soup.find("title")
     return Discovery(
         url=url,
-        lists=tuple(read_lists(soup, url, base)),
+        lists=tuple(read_lists(soup, url, base, propose=propose)),
         feeds=tuple(find_feeds(soup, url, base)),
         language=language,
         title=clean_whitespace(title.get_text()) if isinstance(title, Tag) else "",

@@ -21,8 +21,12 @@ MAX_LISTS = 5
 SHORT_TITLE_WORDS = 3
 
 
-def read_lists(soup: BeautifulSoup, page_url: str, base: str) -> list[CandidateList]:
-    """The candidate lists of a parsed page, best first (at most :data:`MAX_LISTS`)."""
+def read_lists(
+    soup: BeautifulSoup, page_url: str, base: str, *, propose: bool = True
+) -> list[CandidateList]:
+    """The candidate lists of a parsed page, best first (at most :data:`MAX_LISTS`); with
+    ``propose`` False their ``selectors`` stay empty (proposing them is most of the cost, and a
+    crawl reading a source that has no selectors has no use for them)."""
     scored = []
     for block in find_blocks(soup):
         items = _items(block, base)
@@ -33,7 +37,9 @@ def read_lists(soup: BeautifulSoup, page_url: str, base: str) -> list[CandidateL
     for score, block, items in scored:
         if score > 0 and not any(_overlaps(block, items, b, i) for _s, b, i in kept):
             kept.append((score, block, items))
-    return [_candidate(soup, page_url, base, s, b, i) for s, b, i in kept[:MAX_LISTS]]
+    return [
+        _candidate(soup, page_url, base, s, b, i, propose=propose) for s, b, i in kept[:MAX_LISTS]
+    ]
 
 
 def _items(block: Block, base: str) -> list[ListItem]:
@@ -75,14 +81,21 @@ def _contains(outer: Block, inner: Block) -> bool:
 
 
 def _candidate(
-    soup: BeautifulSoup, page_url: str, base: str, score: float, block: Block, items: list[ListItem]
+    soup: BeautifulSoup,
+    page_url: str,
+    base: str,
+    score: float,
+    block: Block,
+    items: list[ListItem],
+    *,
+    propose: bool,
 ) -> CandidateList:
     next_page = find_next(soup, page_url, base, {i.url for i in items})
     return CandidateList(
         items=tuple(items),
         score=round(score, 2),
         next_page=next_page,
-        selectors=propose_selectors(soup, block, next_page, base),
+        selectors=propose_selectors(soup, block, next_page, base) if propose else {},
         where=css_path(block.parent),
     )
 
