@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 NAMES_FILE = Path(__file__).with_name("release_names.toml")
@@ -263,8 +263,15 @@ def _has_form(starts: dict[str, set[int]], form: tuple[str, ...]) -> bool:
     )
 
 
+# A crawl compares its new items with the stories the store loaded around their dates, and the
+# next crawl loads many of the same stories again: their anchors are remembered, not recomputed.
+ANCHOR_CACHE_SIZE = 16384
+
+
+@lru_cache(maxsize=ANCHOR_CACHE_SIZE)
 def anchors(text: str, language: str) -> frozenset[str]:
-    """The language-neutral anchors of ``text`` (see the module docstring)."""
+    """The language-neutral anchors of ``text`` (see the module docstring); a pure function,
+    remembered for the last :data:`ANCHOR_CACHE_SIZE` texts."""
     text = _fold(text)
     found: set[str] = set()
     rest = _dates(text, found)
