@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy.sql.selectable import TextualSelect
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -267,8 +268,8 @@ def _found_items(session: Session, f: ItemFilter, limit: int) -> list[ItemRow]:
     if not parsed:
         return []
     dialect = session.get_bind().dialect.name
-    in_title = search.matching_ids(dialect, parsed, title_only=True)
-    anywhere = search.matching_ids(dialect, parsed)
+    in_title = _matches(session, dialect, parsed, title_only=True)
+    anywhere = _matches(session, dialect, parsed)
     offset = max(0, f.offset)
     # Exact wherever it is used: the text tier's offset only when the title tier ended on
     # this page, and the walk-or-fetch choice only up to its threshold.
@@ -277,9 +278,11 @@ def _found_items(session: Session, f: ItemFilter, limit: int) -> list[ItemRow]:
     story_id: ColumnElement[int | None] = col(ItemRow.id)  # type: ignore[assignment]
     if dialect == "sqlite" and title_total > _WALK_THE_INDEX_FROM:
         story_id = story_id + 0  # not the rowid look-up: SQLite walks ix_item_sort_at_id
-    first = _filtered(select(ItemRow), f).where(story_id.in_(in_title))
-    rows = list(session.exec(first.order_by(*_NEWEST).offset(offset).limit(limit)))
-    if len(rows) == limit:
+    rows: list[ItemRow] = []
+    if title_total:
+        first = _filtered(select(ItemRow), f).where(story_id.in_(in_title))
+        rows = list(session.exec(first.order_by(*_NEWEST).offset(offset).limit(limit)))
+    if len(rows) == limit or anywhere == []:
         return rows
     rest = (
         _filtered(select(ItemRow), f)
@@ -290,6 +293,18 @@ def _found_items(session: Session, f: ItemFilter, limit: int) -> list[ItemRow]:
         .limit(limit - len(rows))
     )
     return rows + list(session.exec(rest))
+
+
+def _matches(
+    session: Session, dialect: str, parsed: SearchQuery, *, title_only: bool = False
+) -> list[int] | TextualSelect:
+    """What a search tier filters on: the matching ids themselves when they are few (looked
+    up by id), else the index's sub-select (a common word: walking the stories newest first
+    finds a page of them at once)."""
+    few = search.few_matching_ids(
+        session, parsed, title_only=title_only, at_most=_WALK_THE_INDEX_FROM
+    )
+    return few if few is not None else search.matching_ids(dialect, parsed, title_only=title_only)
 
 
 def _only_text(f: ItemFilter) -> bool:

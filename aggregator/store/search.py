@@ -212,6 +212,19 @@ _POSTGRES_MATCH = {
 }
 
 
+def few_matching_ids(
+    session: Session, query: SearchQuery, *, title_only: bool = False, at_most: int
+) -> list[int] | None:
+    """The ids of the stories that match (in the title only, when ``title_only``), when there
+    are at most ``at_most`` of them; ``None`` when there are more. A rare word's few matches are
+    best looked up by id: given only the sub-select, PostgreSQL walks every story newest first
+    looking for them (measured on 100,000 stories: 221 ms for a word in no title, 2 ms by id)."""
+    dialect = session.get_bind().dialect.name
+    ids = matching_ids(dialect, query, title_only=title_only).subquery()
+    found = list(session.execute(select(ids.c.item_id).limit(at_most + 1)).scalars())
+    return found if len(found) <= at_most else None
+
+
 def count_matches(
     session: Session, query: SearchQuery, *, title_only: bool = False, at_most: int | None = None
 ) -> int:

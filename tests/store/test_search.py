@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from aggregator.search.terms import highlight, parse_query
-from aggregator.store import search
+from aggregator.store import queries, search
 from aggregator.store.db import current_revision, make_engine, session_scope, upgrade
 from aggregator.store.models import ItemRow
 from aggregator.store.queries import ItemFilter, count_items, find_items
@@ -227,3 +227,30 @@ def test_a_search_count_can_stop_early_and_is_exact_below_that(
         assert count_items(session, ItemFilter(text="kunta", languages=("fi",)), at_most=2) == 2
         roomy = len(everything) + 5
         assert count_items(session, ItemFilter(text="kunta"), at_most=roomy) == len(everything)
+
+
+@pytest.mark.parametrize("query", ["kunta", "kuntapaikka", "integration", "flykting"])
+def test_few_matches_looked_up_by_id_give_the_same_pages_as_the_index_walk(
+    stored: dict[int, dict[str, str]], engine: Engine, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """A rare word's matches are looked up by id, a common word's by walking the stories with
+    the index's sub-select: the two ways give the same stories in the same order, page by page
+    and with filters (the real headlines are few, so lowering the threshold takes the walk)."""
+
+    def pages(**filters: object) -> list[list[int]]:
+        with session_scope(engine) as session:
+            return [
+                [
+                    s.id
+                    for s in find_items(
+                        session,
+                        ItemFilter(text=query, limit=4, offset=start, **filters),  # type: ignore[arg-type]
+                    )
+                ]
+                for start in range(0, 40, 4)
+            ]
+
+    by_id = (pages(), pages(languages=("fi",)))
+    assert by_id[0][0], "the query finds stories"
+    monkeypatch.setattr(queries, "_WALK_THE_INDEX_FROM", 0)
+    assert (pages(), pages(languages=("fi",))) == by_id
