@@ -269,12 +269,14 @@ def _found_items(session: Session, f: ItemFilter, limit: int) -> list[ItemRow]:
         return []
     dialect = session.get_bind().dialect.name
     in_title = _matches(session, dialect, parsed, title_only=True)
-    anywhere = _matches(session, dialect, parsed)
     offset = max(0, f.offset)
     # Exact wherever it is used: the text tier's offset only when the title tier ended on
     # this page, and the walk-or-fetch choice only up to its threshold.
     at_most = max(offset + limit, _WALK_THE_INDEX_FROM) + 1
-    title_total = _count_in(session, f, parsed, title_only=True, at_most=at_most)
+    if isinstance(in_title, list) and _only_text(f):
+        title_total = len(in_title)  # every title match, and nothing else filters them
+    else:
+        title_total = _count_in(session, f, parsed, title_only=True, at_most=at_most)
     story_id: ColumnElement[int | None] = col(ItemRow.id)  # type: ignore[assignment]
     if dialect == "sqlite" and title_total > _WALK_THE_INDEX_FROM:
         story_id = story_id + 0  # not the rowid look-up: SQLite walks ix_item_sort_at_id
@@ -282,7 +284,10 @@ def _found_items(session: Session, f: ItemFilter, limit: int) -> list[ItemRow]:
     if title_total:
         first = _filtered(select(ItemRow), f).where(story_id.in_(in_title))
         rows = list(session.exec(first.order_by(*_NEWEST).offset(offset).limit(limit)))
-    if len(rows) == limit or anywhere == []:
+    if len(rows) == limit:
+        return rows
+    anywhere = _matches(session, dialect, parsed)
+    if anywhere == []:
         return rows
     rest = (
         _filtered(select(ItemRow), f)
