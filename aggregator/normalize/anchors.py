@@ -10,7 +10,8 @@ Interior"). :func:`anchors` reads those from a text as language-neutral tokens:
 ``y:<year>``     a year, 1900-2099
 ``d:<MM-DD>``    a day of a month ("12.3.", "12 mars", "March 12")
 ``t:<HH.MM>``    a time of day ("klo 16.15", "kl. 16.15", "at 4.15 pm" is not read)
-``a:<ACRONYM>``  an upper-case acronym of three or more letters (``AMIF``, ``KOTO24``)
+``a:<ACRONYM>``  an upper-case acronym of three or more letters (``AMIF``, ``KOTO24``); another
+                 language's acronym of one organisation is read as the first (``ANM`` as ``TEM``)
 ``c:<name>``     a capitalised word inside a sentence (``talent``, ``boost``)
 ``k:<concept>``  a name in ``release_names.toml`` in any of its languages
 
@@ -89,6 +90,14 @@ def publisher_families() -> dict[str, str]:
     """Host -> the family it belongs to, for publishers with a domain per language."""
     data = tomllib.loads(NAMES_FILE.read_text(encoding="utf-8"))
     return {host: hosts[0] for hosts in data["publishers"]["families"] for host in hosts}
+
+
+@cache
+def _acronym_aliases() -> dict[str, str]:
+    """An organisation's acronym in another language -> the one it is read as (``ANM`` ->
+    ``TEM``), from the names file."""
+    data = tomllib.loads(NAMES_FILE.read_text(encoding="utf-8"))
+    return {alias: first for first, aliases in data["acronyms"].items() for alias in aliases}
 
 
 @cache
@@ -185,9 +194,10 @@ def _starts_sentence(text: str, start: int) -> bool:
 
 
 def _names(text: str, anchors: set[str]) -> None:
+    aliases = _acronym_aliases()
     for m in _ACRONYM.finditer(text):
         if m.group(0) not in _COMMON_ACRONYMS:
-            anchors.add(f"a:{m.group(0)}")
+            anchors.add(f"a:{aliases.get(m.group(0), m.group(0))}")
     for m in _WORD.finditer(text):
         word = m.group(0)
         if not word[0].isupper() or word.isupper() or len(word) < 4:

@@ -43,6 +43,14 @@ TITLE_CONFLICT = {"n": 2.5, "a": 3.0, "k": 3.0, "d": 1.5}
 SAME_PUBLISHER = 2.0
 SAME_DAY = 2.0
 NEAR_DAY = 1.0
+# One publisher on one day puts out a handful of releases, so the two together narrow the
+# candidates more than each alone: one shared name is then enough.
+SAME_DAY_AND_PUBLISHER = 1.0
+# Without a release date the texts are all there is; a publisher's evergreen pages name the same
+# organisations and restate the same figures, so names alone never join two undated versions,
+# and a figure one gives and the other lacks counts as much against as a shared one for.
+UNDATED_KINDS = frozenset({"n", "d"})
+UNDATED_MISSING_NUMBER = 2.0
 OTHER_PUBLISHER = -3.0
 CERTAIN = 100.0
 
@@ -174,6 +182,9 @@ def compare(a: Version, b: Version) -> Evidence:
     text_score = sum(WEIGHTS[anchor[0]] for anchor in shared)
     if not any(anchor[0] != "y" for anchor in shared):
         return Evidence(0.0, ("nothing in common but years",))
+    dated = a.published is not None and b.published is not None
+    if not dated and not any(anchor[0] in UNDATED_KINDS for anchor in shared):
+        return Evidence(0.0, ("undated, and nothing in common but names",))
     reasons = [f"share {', '.join(sorted(shared))}"]
     score = text_score + date_weight
     if date_reason:
@@ -181,8 +192,15 @@ def compare(a: Version, b: Version) -> Evidence:
     if a.publisher & b.publisher:
         score += SAME_PUBLISHER
         reasons.append("same publisher")
+        if date_weight == SAME_DAY:
+            score += SAME_DAY_AND_PUBLISHER
     else:
         score += OTHER_PUBLISHER
+    if not dated:
+        unmatched = {x for x in a.all_anchors ^ b.all_anchors if x[0] == "n"}
+        if unmatched:
+            score -= UNDATED_MISSING_NUMBER * len(unmatched)
+            reasons.append(f"undated, and only one gives {', '.join(sorted(unmatched))}")
     penalty, missing = _conflicts(a, b)
     if missing:
         score -= penalty

@@ -153,3 +153,69 @@ def test_one_language_twice_or_dates_far_apart_are_never_one_release() -> None:
     versions = [tem_fi(), tem_sv(), tem_en(), AMIF_FI]
     grouped = group_versions(versions)
     assert all(len({versions[i].language for i in g}) == len(g) for g in grouped)
+
+
+def test_an_organisation_reads_the_same_in_its_other_languages() -> None:
+    assert "a:TEM" in anchors("ANM uppskattar att 1 800 kommunplatser behövs", "sv")
+    assert "a:ELY" in anchors("ett avtal med NTM-centralen", "sv")
+    assert "k:keha" in anchors("Ersättningarna betalas ut av UF-centret.", "sv")
+    assert "k:keha" in anchors("Korvaukset maksaa KEHA-keskus.", "fi")
+    assert "k:te-office" in anchors("Kommunen eller arbets- och näringsbyrån ansvarar", "sv")
+    assert "k:te-office" in anchors("The municipality or the TE Office is responsible", "en")
+
+
+ESPOO = "https://www.espoo.fi"
+
+
+def test_one_publisher_one_day_and_one_shared_name_are_one_release() -> None:
+    en = Version(
+        "en",
+        "City Council approves new programme for integration",
+        "The City Council has approved Espoo's integration programme.",
+        f"{ESPOO}/en/news/2022/06/city-council-approves-new-programme",
+        date(2022, 6, 14),
+    )
+    sv = Version(
+        "sv",
+        "Vi vill vara bäst i Finland på integration",
+        "Fullmäktige har godkänt Esbos program för främjande av integration.",
+        f"{ESPOO}/sv/nyheter/2022/06/vi-vill-vara-bast-i-finland-pa-integration",
+        date(2022, 6, 14),
+    )
+    assert compare(en, sv).same
+    a_day_later = Version(sv.language, sv.title, sv.text, sv.url, date(2022, 6, 15))
+    assert not compare(en, a_day_later).same
+    elsewhere = Version(sv.language, sv.title, sv.text, "https://www.vantaa.fi/sv/x", sv.published)
+    assert not compare(en, elsewhere).same
+
+
+def test_undated_pages_of_one_publisher_need_more_than_names_and_the_same_figures() -> None:
+    """Evergreen pages name the same organisations and restate the same figures."""
+    site = "https://kotouttaminen.fi"
+    en = Version(
+        "en",
+        "The central government reimburses the costs of receiving refugees",
+        "EUR 2,300 a year for persons aged 7 or over and EUR 6,845 for those under 7, for quota "
+        "refugees. The KEHA Centre also pays EUR 700 for each initial assessment.",
+        f"{site}/en/the-central-government-reimburses",
+    )
+    same_page = Version(
+        "fi",
+        "Valtio korvaa kunnille pakolaisten vastaanoton kustannuksia",
+        "2 300 euroa vuodessa 7 vuotta täyttäneistä ja 6 845 euroa alle 7-vuotiaista, "
+        "kiintiöpakolaisista. KEHA-keskus maksaa 700 euroa jokaisesta alkukartoituksesta.",
+        f"{site}/korvaukset-kunnille",
+    )
+    other_page = Version(
+        "fi",
+        "Pakolaiset ja kansainvälistä suojelua saaneet",
+        "2 300 euroa vuodessa 7 vuotta täyttäneistä ja 6 845 euroa alle 7-vuotiaista. "
+        "Kiintiöpakolaisista neljä vuotta.",
+        f"{site}/pakolaiset-ja-kansainvalista-suojelua-saaneet",
+    )
+    names_only = Version(
+        "fi", "Kuntapaikka", "KEHA-keskus ja ELY-keskus, kiintiöpakolaiset.", f"{site}/kuntapaikka"
+    )
+    assert compare(en, same_page).same
+    assert not compare(en, other_page).same  # it lacks the 700 euros
+    assert compare(en, names_only).score == 0.0
