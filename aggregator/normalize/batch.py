@@ -49,6 +49,7 @@ class StoryText:
     source_id: str  # the primary source
     url: str = ""
     list_name: str = ""  # of the list it was first seen in
+    published: datetime | None = None  # a language version's own release time
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +253,7 @@ class BatchPlan:
             )
             self._release[item_id] = [
                 _version(self.texts[item_id], story.published, alternates),
-                *(_version(text, None, ()) for text in self.versions.get(item_id, ())),
+                *(_version(text, text.published, ()) for text in self.versions.get(item_id, ())),
             ]
         return self._release[item_id]
 
@@ -364,5 +365,11 @@ def _version(text: StoryText, published: datetime | None, alternates: tuple[str,
 
 def _text_of(item: Item) -> StoryText:
     return StoryText(
-        item.title, item.summary, item.body_text, item.language, item.source_id, item.canonical_url
+        item.title,
+        item.summary,
+        item.body_text,
+        item.language,
+        item.source_id,
+        item.canonical_url,
+        published=item.published,
     )

@@ -105,7 +105,13 @@ def _versions(session: Session, ids: list[int]) -> dict[int, list[StoryText]]:
         for row in session.exec(query.order_by(col(StoryVersion.id))):
             found[row.item_id].append(
                 StoryText(
-                    row.title, row.summary, row.body_text, row.language, row.source_id, row.url
+                    row.title,
+                    row.summary,
+                    row.body_text,
+                    row.language,
+                    row.source_id,
+                    row.url,
+                    published=row.published_at,
                 )
             )
     return dict(found)

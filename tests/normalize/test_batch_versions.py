@@ -170,3 +170,40 @@ def test_a_version_seen_again_with_an_edited_title_is_edited() -> None:
     assert plan.add(edited).outcome is Outcome.ALSO_SEEN
     assert [(i, v.title) for i, v in plan.version_edits] == [(1, edited.title)]
     assert plan.texts_of(1)[1].title == edited.title
+
+
+def test_a_third_language_joins_a_story_whose_stored_version_keeps_its_date() -> None:
+    """A crawl reloads a story's stored versions with their own release time: the matcher
+    reads an undated version as evergreen and would let it rule the third language out."""
+    koto = "https://kotoutuminen.fi"
+    day = datetime(2026, 10, 8, 6, 0, tzinfo=UTC)
+    fi = item(
+        f"{koto}/-/paloma-verkkokoulutus-uudistui",
+        "PALOMA-verkkokoulutus uudistui – nyt myös ruotsiksi",
+        "Uudistettu verkkokoulutus on nyt saatavilla suomeksi ja ruotsiksi.",
+        "fi",
+        source="kotoutuminen-uutiset",
+        published=day,
+    )
+    sv = item(
+        f"{koto}/sv/-/paloma-webbutbildningen-har-fornyats",
+        "PALOMA-webbutbildningen har förnyats – nu även på svenska",
+        "Utbildningen ger praktisk information till dem som möter flyktingar i sitt arbete.",
+        "sv",
+        source="kotoutuminen-aktuellt",
+        published=day,
+    )
+    en = item(
+        f"{koto}/en/-/paloma-online-training-renewed",
+        "PALOMA online training renewed – now also in Swedish",
+        "The renewed online training is now available in Finnish and Swedish.",
+        "en",
+        source="kotoutuminen-current-issues",
+        published=day,
+    )
+    stored = known(fi)
+    stored_version = StoryText(
+        sv.title, sv.summary, sv.body_text, "sv", sv.source_id, sv.canonical_url, published=day
+    )
+    decision = BatchPlan(Known(stories=stored.stories, versions={1: [stored_version]})).add(en)
+    assert decision.outcome is Outcome.LANGUAGE_VERSION and decision.item_id == 1
