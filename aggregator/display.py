@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -112,6 +113,27 @@ class SourceLike(Protocol):
 
     @property
     def list_name(self) -> str: ...
+
+
+class NamedInLanguages(SourceLike, Protocol):
+    def publisher_in(self, language: str) -> str: ...
+
+    def list_name_in(self, language: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    id: str
+    publisher: str
+    list_name: str
+
+
+def source_display_names_in(sources: Sequence[NamedInLanguages], language: str) -> dict[str, str]:
+    """:func:`source_display_names` for a page in ``language``: each source's publisher and
+    list named in that language where its configuration gives the name."""
+    return source_display_names(
+        [_Named(s.id, s.publisher_in(language), s.list_name_in(language)) for s in sources]
+    )
 
 
 # Funders are stored under their Finnish names (aggregator.grants.parties.FUNDERS); a Swedish or

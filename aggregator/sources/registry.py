@@ -113,8 +113,14 @@ class SourceConfig:
     list_name: str = ""
     # The list's heading in the other UI languages, where the publisher's list is one-language
     # (haeavustuksia.fi's "Avustushaut" reads "Utlysningar" on a Swedish page).
+    list_name_fi: str = ""
     list_name_sv: str = ""
     list_name_en: str = ""
+    # The publisher's own name in the other UI languages ("Kotoutumisen osaamiskeskus (TEM)" is
+    # the "Centre of Expertise in Immigrant Integration (TEM)" on an English page).
+    publisher_fi: str = ""
+    publisher_sv: str = ""
+    publisher_en: str = ""
     enabled: bool = True
     fetch_articles: bool = False
     max_pages: int = 1
@@ -126,8 +132,13 @@ class SourceConfig:
 
     def list_name_in(self, language: str) -> str:
         """The list's name for a page in ``language`` (the publisher's own where not given)."""
-        translated = {"sv": self.list_name_sv, "en": self.list_name_en}.get(language, "")
-        return translated or self.list_name
+        translated = {"fi": self.list_name_fi, "sv": self.list_name_sv, "en": self.list_name_en}
+        return translated.get(language, "") or self.list_name
+
+    def publisher_in(self, language: str) -> str:
+        """The publisher's name for a page in ``language`` (as configured where not given)."""
+        translated = {"fi": self.publisher_fi, "sv": self.publisher_sv, "en": self.publisher_en}
+        return translated.get(language, "") or self.publisher
 
 
 FILTER_KEYS: Mapping[str, frozenset[str]] = {
@@ -269,8 +280,12 @@ def _source(block: object, where: str) -> SourceConfig:
         audiences=fields.strings("audiences", _TAG_ID),
         topics=fields.strings("topics", _TAG_ID),
         list_name=fields.string("list_name", ""),
+        list_name_fi=fields.string("list_name_fi", ""),
         list_name_sv=fields.string("list_name_sv", ""),
         list_name_en=fields.string("list_name_en", ""),
+        publisher_fi=fields.string("publisher_fi", ""),
+        publisher_sv=fields.string("publisher_sv", ""),
+        publisher_en=fields.string("publisher_en", ""),
         enabled=enabled,
         fetch_articles=fetch_articles,
         max_pages=fields.integer("max_pages", 1, 1),

@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from aggregator.display import source_display_names
+from aggregator.display import source_display_names, source_display_names_in
 from aggregator.normalize.text import sanitize_html
 from aggregator.sources.registry import SourceConfig
 from aggregator.store.models import TagRow
@@ -141,10 +141,18 @@ def tag_badges(
     ]
 
 
-def source_names(sources: Iterable[SourceConfig]) -> dict[str, str]:
+def source_names(sources: Iterable[SourceConfig], language: str | None = None) -> dict[str, str]:
     """source id -> its distinct name (publisher, qualified by its list where the publisher
-    has several), for filters and for showing where a story was seen."""
-    return source_display_names(list(sources))
+    has several), for filters and for showing where a story was seen; on a page in
+    ``language``, in that language where the configuration names it."""
+    if language is None:
+        return source_display_names(list(sources))
+    return source_display_names_in(list(sources), language)
+
+
+def publisher_names(sources: Iterable[SourceConfig], language: str) -> dict[str, str]:
+    """source id -> its publisher's name on a page in ``language`` (the byline)."""
+    return {source.id: source.publisher_in(language) for source in sources}
 
 
 def safe_body(story: StoryView) -> Markup:

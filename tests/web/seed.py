@@ -33,6 +33,8 @@ SOURCES_TOML = """
 [[source]]
 id = "kotoutuminen-uutiset"
 publisher = "Kotoutumisen osaamiskeskus"
+publisher_sv = "Kompetenscentret för integration"
+publisher_en = "Centre of Expertise in Immigrant Integration"
 kind = "feed"
 language = "fi"
 urls = ["https://kotoutuminen.fi/uutiset.xml"]
@@ -54,6 +56,7 @@ audiences = ["municipalities"]
 [[source]]
 id = "eusa-amif"
 publisher = "Sisäministeriö: EU:n sisäasioiden rahastot"
+publisher_en = "Ministry of the Interior: EU Home Affairs Funds"
 kind = "feed"
 language = "fi"
 urls = ["https://eusa-rahastot2021.fi/feed.xml"]

@@ -103,21 +103,43 @@ def test_item_page_shows_tags_reasons_and_every_source(client: TestClient, seede
     page = client.get(f"/items/{seeded.items['placement']}?lang=en").text
     assert "Kunnat ja hyvinvointialueet" in page or "Municipalities" in page
     assert "Rule placement-kuntapaikka matched" in page
-    assert "Kotoutumisen osaamiskeskus: viranomaisille" in page
-    assert page.count('rel="noopener noreferrer">Kotoutumisen osaamiskeskus') == 2
+    # both sightings: one source with an English name configured, one without
+    assert 'rel="noopener noreferrer">Centre of Expertise in Immigrant Integration</a>' in page
+    assert 'rel="noopener noreferrer">Kotoutumisen osaamiskeskus: viranomaisille</a>' in page
 
 
 def test_item_page_names_the_list_in_the_pages_language_where_the_source_gives_it(
     client: TestClient, seeded: Seeded
 ) -> None:
     item = seeded.items["conference"]
-    assert "Kotoutumisen osaamiskeskus</a> – Nyheter" in client.get(f"/items/{item}?lang=sv").text
+    swedish = client.get(f"/items/{item}?lang=sv").text
+    assert "Kompetenscentret för integration</a> – Nyheter" in swedish
     assert "Kotoutumisen osaamiskeskus</a> – Uutiset" in client.get(f"/items/{item}?lang=fi").text
+
+
+def test_item_page_names_the_publisher_in_the_pages_language_where_the_source_gives_it(
+    client: TestClient, seeded: Seeded
+) -> None:
+    item = seeded.items["conference"]
+    names = {
+        "fi": "Kotoutumisen osaamiskeskus",
+        "sv": "Kompetenscentret för integration",
+        "en": "Centre of Expertise in Immigrant Integration",
+    }
+    for language, name in names.items():
+        page = client.get(f"/items/{item}?lang={language}").text
+        meta = page.split('<p class="meta">', 1)[1].split("</p>", 1)[0]
+        assert f"<span>{name}</span>" in meta  # the byline
+        assert f"{name}</a> –" in page  # where it was published
+        if language != "fi":
+            assert names["fi"] not in page
 
 
 def test_item_page_names_the_source_of_a_source_default(client: TestClient, seeded: Seeded) -> None:
     page = client.get(f"/items/{seeded.items['amif']}?lang=en").text
-    assert "Every story from Sisäministeriö: EU:n sisäasioiden rahastot gets this tag" in page
+    assert "Every story from Ministry of the Interior: EU Home Affairs Funds gets this tag" in page
+    finnish = client.get(f"/items/{seeded.items['amif']}?lang=fi").text
+    assert "Sisäministeriö: EU:n sisäasioiden rahastot" in finnish
     assert "10 800 000 €" in page and "How to apply" in page
 
 

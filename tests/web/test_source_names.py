@@ -1,10 +1,17 @@
-"""Every configured source has a name no other source has, wherever readers and admins pick one."""
+"""Every configured source has a name no other source has, wherever readers and admins pick one;
+on a page in the reader's language, the byline and "why these tags" name the publisher and its
+list in that language where the configuration gives the name."""
 
 from __future__ import annotations
 
+import pytest
+
 from aggregator.display import source_display_names
 from aggregator.sources.registry import load_sources
+from aggregator.web.views import publisher_names, reason_view, source_names
 from tests.support.paths import PROJECT_ROOT
+
+SOURCES = load_sources(PROJECT_ROOT / "config" / "sources.toml")
 
 
 def test_the_real_sources_have_distinct_names() -> None:
@@ -32,3 +39,34 @@ def test_names_fall_back_to_the_id_when_publisher_and_list_repeat() -> None:
         [Source("a", "TEM", "Uutiset"), Source("b", "TEM", "Uutiset"), Source("c", "SM", "")]
     )
     assert names == {"a": "TEM: Uutiset (a)", "b": "TEM: Uutiset (b)", "c": "SM"}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_every_source_has_a_distinct_name_in_each_language(language: str) -> None:
+    names = source_names(SOURCES, language)
+    assert len(set(names.values())) == len(SOURCES)
+    assert not any(name.endswith(f"({sid})") for sid, name in names.items())
+
+
+def test_why_these_tags_names_the_list_in_the_pages_language() -> None:
+    reason = {"origin": "source", "source": "kotoutuminen-pakolaistyo"}
+    english = reason_view(reason, source_names(SOURCES, "en")).source
+    assert english == (
+        "Centre of Expertise in Immigrant Integration (TEM): News for those working with refugees"
+    )
+    swedish = reason_view(reason, source_names(SOURCES, "sv")).source
+    assert swedish.startswith("Kompetenscentret för integration av invandrare (ANM): Nyheter")
+    finnish = reason_view(reason, source_names(SOURCES, "fi")).source
+    assert finnish == "Kotoutumisen osaamiskeskus (TEM): Uutisia pakolaisia työssään kohtaaville"
+
+
+def test_the_byline_names_the_publisher_in_the_pages_language() -> None:
+    assert publisher_names(SOURCES, "en")["kotoutuminen-uutiset"] == (
+        "Centre of Expertise in Immigrant Integration (TEM)"
+    )
+    assert publisher_names(SOURCES, "fi")["kotoutuminen-current-issues"] == (
+        "Kotoutumisen osaamiskeskus (TEM)"
+    )
+    assert publisher_names(SOURCES, "fi")["kotoutuminen-uutiset"] == (
+        "Kotoutumisen osaamiskeskus (TEM)"
+    )

@@ -17,7 +17,14 @@ from aggregator.store.queries import SEARCH_COUNT_LIMIT, StoryView, TagView
 from aggregator.types import LANGUAGES
 from aggregator.web.deps import LanguageDep, RuntimeDep, StoreDep, optional_admin, render_page
 from aggregator.web.filters import PAGE_SIZE, parse_filters
-from aggregator.web.views import TagBadge, safe_body, source_names, tag_badges, tag_options
+from aggregator.web.views import (
+    TagBadge,
+    publisher_names,
+    safe_body,
+    source_names,
+    tag_badges,
+    tag_options,
+)
 
 SUMMARY_CHARS = 320
 # A logged-in admin sees the admin link in the header on public pages too.
@@ -47,7 +54,7 @@ def latest(
 ) -> HTMLResponse:
     """Newest stories first; every filter is a GET parameter, so results can be bookmarked."""
     taxonomy = _taxonomy(db, language)
-    names = source_names(runtime.sources())
+    names = source_names(runtime.sources(), language)
     filters = parse_filters(
         request.query_params,
         audiences=[o.id for o in taxonomy["audiences"]],
@@ -78,6 +85,7 @@ def latest(
             key=lambda pair: pair[1].casefold(),
         ),
         source_names=names,
+        publishers=publisher_names(runtime.sources(), language),
         languages=LANGUAGES,
         **taxonomy,
     )
@@ -119,7 +127,7 @@ def item_page(
         raise HTTPException(status_code=404)
     story = stored.in_language(language)
     taxonomy = _taxonomy(db, language)
-    names = source_names(runtime.sources())
+    names = source_names(runtime.sources(), language)
     return render_page(
         request,
         "pages/item.html",
@@ -127,5 +135,6 @@ def item_page(
         body=safe_body(story),
         badges=_badges(story.tags, taxonomy["labels"], names),
         source_names=names,
+        publishers=publisher_names(runtime.sources(), language),
         list_names={s.id: s.list_name_in(language) for s in runtime.sources()},
     )
