@@ -22,6 +22,7 @@ on. :func:`check_source` fetches and parses without storing (``sources check``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -29,30 +30,30 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock
 from aggregator.errors import AggregatorError, StoreError, UnexpectedError
 from aggregator.fetch import Fetcher, Validators
-from aggregator.grants.calls import grant_fields, publication
 from aggregator.health import Health, RunReport, RunStatus, url_retry_delay
-from aggregator.normalize.batch import BatchPlan, Known
-from aggregator.normalize.dedupe import Outcome, url_story_key
-from aggregator.normalize.item import merge_article, normalize_item
-from aggregator.normalize.urls import url_key
 from aggregator.passes import run_by_host
-from aggregator.sources.base import SourceParser
 from aggregator.sources.registry import SourceConfig, parser_for
-from aggregator.store import ingest
+from aggregator.store import pass_state
 from aggregator.store.db import DatabaseError
-from aggregator.store.grants import CallSighting
-from aggregator.store.ingest import PageFailureRecord, PageValidators, RunWrite
-from aggregator.store.items import StoredText
-from aggregator.tagging.assign import assess_versions
-from aggregator.tagging.match import Tagger, TextItem
 from aggregator.types import Item, Page, ParseResult, RawItem, TagAssignment
+
+# The stages after the crawl (normalising, deciding, grant calls, tagging, the store's ingest
+# half and the ORM behind it) are imported where they run, so a pass whose every list page is
+# unchanged loads none of them: tests/test_startup.py checks which modules it leaves out.
+if TYPE_CHECKING:
+    from aggregator.normalize.batch import BatchPlan, Known
+    from aggregator.sources.base import SourceParser
+    from aggregator.store.grants import CallSighting
+    from aggregator.store.ingest import PageValidators
+    from aggregator.store.items import StoredText
+    from aggregator.tagging.match import Tagger
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,11 @@ class Crawl:
     articles_tried: int = 0
 
     @property
+    def unchanged(self) -> bool:
+        """Nothing was parsed and nothing failed: every list page was a 304 or the same bytes."""
+        return not (self.fresh_pages or self.items or self.page_failures or self.failed_urls)
+
+    @property
     def article_failures(self) -> list[PageFailure]:
         return [f for f in self.page_failures if f.what == "article"]
 
@@ -143,7 +149,7 @@ def body_hash(body: bytes) -> str:
 def _fetch_list_page(engine: Engine, fetcher: Fetcher, source_id: str, url: str) -> Page:
     """A conditional GET with the stored validators; a 200 carrying the very bytes parsed last
     time (a server without validators) comes back marked ``unchanged``, so it is not parsed."""
-    stored = ingest.page_state(engine, source_id, url)
+    stored = pass_state.page_state(engine, source_id, url)
     validators = None
     if stored is not None and (stored.etag or stored.last_modified):
         validators = Validators(etag=stored.etag, last_modified=stored.last_modified)
@@ -172,7 +178,7 @@ def crawl_source(
     is not fetched: the list stops before it.
     """
     crawl = Crawl()
-    parser = parser_for(source)
+    parser = functools.cache(functools.partial(parser_for, source))  # made when a page is new
     for start_url in source.urls:
         queue, seen = [start_url], set[str]()
         try:
@@ -190,7 +196,7 @@ def crawl_source(
                     if page.not_modified:
                         crawl.pages_not_modified += 1
                         break
-                    result = parser.parse_list(source, page)
+                    result = parser().parse_list(source, page)
                 except DatabaseError:
                     raise  # the database (stored validators), not the page: the run fails
                 except Exception as error:
@@ -216,6 +222,8 @@ def crawl_source(
 
 def _unique_by_url(items: Iterable[RawItem]) -> list[RawItem]:
     """A story listed twice in one crawl (it moved to page two meanwhile) counts once."""
+    from aggregator.normalize.urls import url_key
+
     seen: set[str] = set()
     unique = []
     for item in items:
@@ -264,6 +272,9 @@ def complete_items(
     story keeps its list text and the failure goes to ``crawl.page_failures``. With ``now``,
     an article that failed before and waits for its retry time is not fetched this pass.
     """
+    from aggregator.normalize.dedupe import url_story_key
+    from aggregator.store import ingest
+
     parser = parser_for(source)
     raws = _unique_by_url(crawl.items)
     stored, retries = ingest.article_basis(
@@ -291,6 +302,8 @@ def _read_article(
     raw: RawItem,
     fetch: Callable[[str, str], Page],
 ) -> RawItem:
+    from aggregator.normalize.item import merge_article
+
     crawl.articles_tried += 1
     try:
         page = fetch(source.id, raw.url)
@@ -318,6 +331,8 @@ class StoreCounts:
 
 def _normalised(items: Sequence[RawItem], counts: StoreCounts) -> list[Item]:
     """Each item normalised on its own: one that cannot be is left out and told by its URL."""
+    from aggregator.normalize.item import normalize_item
+
     normalised = []
     for raw in items:
         try:
@@ -329,6 +344,9 @@ def _normalised(items: Sequence[RawItem], counts: StoreCounts) -> list[Item]:
 
 def decide_all(items: Sequence[Item], known: Known, counts: StoreCounts) -> BatchPlan:
     """Decide each item in order against the known stories (and the ones before it)."""
+    from aggregator.normalize.batch import BatchPlan
+    from aggregator.normalize.dedupe import Outcome
+
     plan = BatchPlan(known)
     for item in items:
         outcome = plan.add(item).outcome
@@ -342,6 +360,9 @@ def decide_all(items: Sequence[Item], known: Known, counts: StoreCounts) -> Batc
 def grant_calls(plan: BatchPlan, failed: list[PageFailure]) -> list[CallSighting]:
     """The calls that new and edited stories announce, each linked to its story. A story whose
     extraction fails is stored without a call, and the failure is told by its URL."""
+    from aggregator.grants.calls import grant_fields, publication
+    from aggregator.store.grants import CallSighting
+
     calls = []
     for planned in plan.to_extract():
         item = planned.item
@@ -387,6 +408,9 @@ def tag_stories(plan: BatchPlan, tagger: Tagger, failed: list[PageFailure]) -> T
 
 
 def _tag_story(plan: BatchPlan, tagger: Tagger, item_id: int, tagged: Tagged) -> None:
+    from aggregator.tagging.assign import assess_versions
+    from aggregator.tagging.match import TextItem
+
     list_name = plan.texts[item_id].list_name
     readable = [
         TextItem(
@@ -483,7 +507,7 @@ def _failed_report(
 
 def record_failure(engine: Engine, source: SourceConfig, report: RunReport) -> None:
     """Write a failed run on the source's health row (its stored items stay untouched)."""
-    ingest.record_failure(engine, report, _interval(source))
+    pass_state.record_failure(engine, report, _interval(source))
 
 
 def _interval(source: SourceConfig) -> timedelta:
@@ -502,7 +526,7 @@ def _fetch_plain(services: Services) -> Callable[[str, str], Page]:
 
 
 def _waiting_pages(source: SourceConfig, services: Services) -> frozenset[str]:
-    return ingest.waiting_pages(services.engine, source.id, services.clock.now())
+    return pass_state.waiting_pages(services.engine, source.id, services.clock.now())
 
 
 def run_source(source: SourceConfig, services: Services) -> RunReport:
@@ -514,6 +538,8 @@ def run_source(source: SourceConfig, services: Services) -> RunReport:
         )
         if crawl.failed_urls and len(crawl.failed_urls) == len(source.urls):
             raise crawl.failed_urls[0]
+        if crawl.unchanged:
+            return _record_unchanged(source, services, crawl, started)
         items = complete_items(
             source, crawl, services.engine, _fetch_plain(services), now=services.clock.now()
         )
@@ -530,6 +556,17 @@ def run_source(source: SourceConfig, services: Services) -> RunReport:
     return report
 
 
+def _record_unchanged(
+    source: SourceConfig, services: Services, crawl: Crawl, started: datetime
+) -> RunReport:
+    """Every list page unchanged: nothing to complete, decide, tag or store but the source's
+    health and the run (what :func:`_store_run` writes for a crawl without items)."""
+    report = _report(source, crawl, StoreCounts(), started, services.clock.now())
+    with services.write_lock:
+        pass_state.record_run(services.engine, report, _interval(source))
+    return report
+
+
 def _store_run(
     source: SourceConfig,
     services: Services,
@@ -537,6 +574,9 @@ def _store_run(
     items: Sequence[RawItem],
     started: datetime,
 ) -> RunReport:
+    from aggregator.store import ingest
+    from aggregator.store.ingest import PageFailureRecord, RunWrite
+
     counts = StoreCounts()
     normalised = _normalised(items, counts)
     with services.write_lock:  # the candidates stay what the store loaded until the write
@@ -573,6 +613,8 @@ def _store_run(
 
 
 def _validators(crawl: Crawl) -> list[PageValidators]:
+    from aggregator.store.ingest import PageValidators
+
     found = []
     for page in crawl.fresh_pages:
         validators = Validators.from_page(page) or Validators()
@@ -616,6 +658,8 @@ class CheckResult:
 
 def check_source(source: SourceConfig, fetcher: Fetcher, *, articles: int = 5) -> CheckResult:
     """Fetch and parse ``source`` like a pass would, store nothing; read a few articles."""
+    from aggregator.normalize.item import merge_article, normalize_item
+
     crawl = crawl_source(source, lambda _sid, url: fetcher.get(url))
     if crawl.failed_urls and len(crawl.failed_urls) == len(source.urls):
         return CheckResult(items=[], crawl=crawl, error=crawl.failed_urls[0])

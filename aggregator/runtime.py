@@ -11,9 +11,11 @@ with a log line rather than stopping every run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -23,11 +25,12 @@ from aggregator.fetch import Fetcher
 from aggregator.pipeline import Services
 from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig, load_sources, source_from_block
-from aggregator.store.added_sources import read_added_definitions
 from aggregator.store.db import make_engine
-from aggregator.store.setup import initialise
-from aggregator.store.sources import read_states
-from aggregator.store.tagging import TaggerProvider
+from aggregator.store.pass_state import added_definitions, source_switches
+
+if TYPE_CHECKING:
+    from aggregator.store.tagging import TaggerProvider
+    from aggregator.tagging.match import Tagger
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ class Runtime:
 
     @cached_property
     def tagger_provider(self) -> TaggerProvider:
+        # Imported on first use: a pass with nothing new never loads the tagging code.
+        from aggregator.store.tagging import TaggerProvider
+
         return TaggerProvider(self.settings.config_dir, clock=self.clock)
 
     @cached_property
@@ -65,7 +71,7 @@ class Runtime:
 
     def added_sources(self) -> list[SourceConfig]:
         """The sources admins added in the web UI, as defined (no switches or edits)."""
-        rows = read_added_definitions(self.engine)
+        rows = added_definitions(self.engine)
         taken = {source.id for source in self.configured_sources}
         added = []
         for source_id, definition in rows:
@@ -87,14 +93,14 @@ class Runtime:
 
     def sources(self) -> list[SourceConfig]:
         """Every source with the admins' switches and edits from the database."""
-        states = read_states(self.engine)
+        switches = source_switches(self.engine)
         result = []
         for source in self.definitions():
-            state = states.get(source.id)
-            if state is None:
+            switch = switches.get(source.id)
+            if switch is None:
                 result.append(source)
             else:
-                result.append(apply_overrides(source, state.enabled, dict(state.overrides)))
+                result.append(apply_overrides(source, switch.enabled, switch.overrides))
         return result
 
     def source(self, source_id: str) -> SourceConfig:
@@ -109,6 +115,8 @@ class Runtime:
 
         Returns (tags added, rules added); what admins changed in the database stays.
         """
+        from aggregator.store.setup import initialise
+
         source_ids = [source.id for source in self.configured_sources]
         return initialise(self.engine, source_ids, self.settings.config_dir, self.clock.now())
 
@@ -121,9 +129,22 @@ class Runtime:
             engine=self.engine,
             fetcher=fetcher,
             clock=clock or self.clock,
-            tagger=self.tagger_provider,
+            tagger=_TaggerOnDemand(self),
         )
 
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class _TaggerOnDemand:
+    """The runtime's tagger provider, built when a pass first has something to tag: a pass
+    that finds nothing new never loads the rules, the taxonomy, voikko or the learned model."""
+
+    runtime: Runtime
+
+    @contextmanager
+    def current(self, engine: Engine) -> Iterator[Tagger]:
+        with self.runtime.tagger_provider.current(engine) as tagger:
+            yield tagger

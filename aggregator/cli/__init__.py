@@ -16,7 +16,6 @@ import sys
 import click
 
 from aggregator.errors import AggregatorError
-from aggregator.store.db import UnusableDatabase, missing_schema
 
 # name -> (module, attribute). A command's module is imported only when that command runs (or
 # help lists them all), so ``aggregator fetch`` does not pay for the web, digest or admin code.
@@ -80,7 +79,12 @@ def run() -> None:
     except AggregatorError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
-    except UnusableDatabase as error:
+    except Exception as error:
+        # The store (and SQLAlchemy) is imported here, on the way out, not before every command.
+        from aggregator.store.db import UnusableDatabase, missing_schema
+
+        if not isinstance(error, UnusableDatabase):
+            raise
         click.echo(f"error: database: {error.orig or error}", err=True)
         if missing_schema(error):
             click.echo("the database has no tables yet: run `aggregator init` first", err=True)

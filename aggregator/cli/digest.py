@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from aggregator.cli.support import FREQUENCY, runtime_of
+from aggregator.cli.support import frequency_choice, runtime_of
 from aggregator.display import table
 from aggregator.publish.delivery import DeliveryPolicy, DigestRunner, RunReport
 from aggregator.store.subscribers import Frequency
@@ -50,7 +50,7 @@ def digest_preview(ctx: click.Context, email: str, out: Path) -> None:
 
 
 @digest.command("send")
-@click.option("--frequency", type=FREQUENCY, required=True)
+@click.option("--frequency", type=frequency_choice(), required=True)
 @click.option("--dry-run", is_flag=True, help="Show who would get how many items; send nothing.")
 @click.option(
     "--retry-for",

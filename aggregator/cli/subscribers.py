@@ -10,7 +10,7 @@ import json
 
 import click
 
-from aggregator.cli.support import FREQUENCY, runtime_of
+from aggregator.cli.support import frequency_choice, runtime_of
 from aggregator.display import format_datetime, table
 from aggregator.publish.forms import SubmittedForm, check_subscription
 from aggregator.publish.subscriptions import Subscriptions
@@ -28,7 +28,7 @@ def subscribers() -> None:
 @click.option("--audience", "audiences", multiple=True, help="Audience id (repeatable).")
 @click.option("--topic", "topics", multiple=True, help="Topic id (repeatable).")
 @click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
-@click.option("--frequency", type=FREQUENCY, default="weekly", show_default=True)
+@click.option("--frequency", type=frequency_choice(), default="weekly", show_default=True)
 @click.option("--language", type=click.Choice(["fi", "sv", "en"]), default="fi", show_default=True)
 @click.option(
     "--news-language",

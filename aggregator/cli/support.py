@@ -9,7 +9,6 @@ import click
 from aggregator.clock import HELSINKI
 from aggregator.runtime import Runtime
 from aggregator.settings import Settings
-from aggregator.store.subscribers import Frequency
 
 
 def runtime_of(ctx: click.Context) -> Runtime:
@@ -40,5 +39,9 @@ def json_default(value: object) -> str:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-FREQUENCY = click.Choice([f.value for f in Frequency])
-"""The digest frequencies as a command-line choice."""
+def frequency_choice() -> click.Choice[str]:
+    """The digest frequencies as a command-line choice (the store is imported by the digest
+    and subscriber commands that use it, not by every command)."""
+    from aggregator.store.subscribers import Frequency
+
+    return click.Choice([f.value for f in Frequency])

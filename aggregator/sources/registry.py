@@ -17,6 +17,7 @@ All comparisons ignore case.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -25,24 +26,19 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
-import soupsieve
-
 from aggregator.errors import ConfigError
 from aggregator.sources.base import SourceParser
-from aggregator.sources.eusa import EusaParser
-from aggregator.sources.feed import FeedParser
-from aggregator.sources.html_list import HtmlListParser
-from aggregator.sources.json_api import GrantPortalParser
-from aggregator.sources.sttinfo import SttInfoParser
 
 SourceKind = Literal["feed", "html", "json"]
 
-PARSERS: Mapping[str, Callable[[], SourceParser]] = {
-    "feed": FeedParser,
-    "html_list": HtmlListParser,
-    "json_api": GrantPortalParser,
-    "eusa": EusaParser,
-    "sttinfo": SttInfoParser,
+# parser name -> (module, class). A parser's module (feedparser, BeautifulSoup, lxml behind it)
+# is imported when a page is parsed, so a pass whose pages did not change never loads them.
+PARSERS: Mapping[str, tuple[str, str]] = {
+    "feed": ("aggregator.sources.feed", "FeedParser"),
+    "html_list": ("aggregator.sources.html_list", "HtmlListParser"),
+    "json_api": ("aggregator.sources.json_api", "GrantPortalParser"),
+    "eusa": ("aggregator.sources.eusa", "EusaParser"),
+    "sttinfo": ("aggregator.sources.sttinfo", "SttInfoParser"),
 }
 DEFAULT_PARSER: Mapping[str, str] = {"feed": "feed", "html": "html_list", "json": "json_api"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -177,9 +173,11 @@ def source_from_block(block: Mapping[str, Any], where: str) -> SourceConfig:
 def parser_for(source: SourceConfig) -> SourceParser:
     """The parser that reads ``source``'s pages."""
     try:
-        return PARSERS[source.parser]()
+        module, name = PARSERS[source.parser]
     except KeyError:
         raise ConfigError(f"source {source.id!r}: unknown parser {source.parser!r}") from None
+    parser: Callable[[], SourceParser] = getattr(importlib.import_module(module), name)
+    return parser()
 
 
 def _check_unique(sources: list[SourceConfig], path: Path) -> None:
@@ -249,6 +247,8 @@ class _Fields:
         if required and not value:
             raise self.fail(key, "is required")
         if value:
+            import soupsieve  # only where a source has selectors to check
+
             try:
                 soupsieve.compile(value)
             except (soupsieve.SelectorSyntaxError, ValueError) as exc:

@@ -47,12 +47,6 @@ class AddedSourceStore:
         return row
 
 
-def read_added_definitions(engine: Engine) -> list[tuple[str, dict[str, Any]]]:
-    """Every added source as (source id, definition), oldest first."""
-    with session_scope(engine) as session:
-        return [(row.source_id, dict(row.definition)) for row in AddedSourceStore(session).all()]
-
-
 def read_added_with_origin(engine: Engine) -> list[tuple[dict[str, Any], str, datetime]]:
     """Every added source as (definition, who added it, when), oldest first."""
     with session_scope(engine) as session:

@@ -12,14 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import Dialect, Engine, create_engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import DateTime, TypeDecorator
-from sqlmodel import Session, SQLModel, create_engine
+
+# SQLModel (and the ORM under it) is imported by the sessions that use it, not with the engine:
+# a pass with nothing new works in SQLAlchemy Core only (see aggregator.store.pass_state).
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -92,6 +96,8 @@ def make_nullpool_engine(url: str) -> Engine:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any exception."""
+    from sqlmodel import Session
+
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
@@ -149,6 +155,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def create_all(engine: Engine) -> None:
     """Create every table from the models directly (tests; production uses :func:`upgrade`)."""
+    from sqlmodel import SQLModel
+
     from aggregator.store import models, search  # noqa: F401  (tables; the search index)
 
     SQLModel.metadata.create_all(engine)

@@ -8,7 +8,7 @@ stores the whole run in ONE transaction: the stories, keys and sightings the pla
 grant calls, the tags (merged with the admins' overrides), the content version, the source's
 health and run record, its failed pages, and last the pages' validators. Stories new in the run
 carry pending ids until then; the write maps them to the ids their rows get, everywhere.
-:func:`record_failure` writes a run that failed as a whole.
+:func:`aggregator.store.pass_state.record_failure` writes a run that failed as a whole.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.health import RunReport, after_run
 from aggregator.normalize.batch import BatchPlan, Known
@@ -29,7 +28,7 @@ from aggregator.store.db import session_scope
 from aggregator.store.grants import CallSighting, GrantStore
 from aggregator.store.items import ItemStore, StoredText, mark_closed_calls
 from aggregator.store.learning import replace_suggestions
-from aggregator.store.sources import SourceStore, StoredPage, UrlRetries
+from aggregator.store.sources import SourceStore, UrlRetries
 from aggregator.store.tags import TagStore
 from aggregator.types import Item, TagAssignment
 
@@ -40,18 +39,6 @@ def validators(engine: Engine, source_id: str, url: str) -> tuple[str | None, st
     """The ETag and Last-Modified stored for ``url`` as ``source_id`` reads it, if any."""
     with session_scope(engine) as session:
         return SourceStore(session).validators(source_id, url)
-
-
-def page_state(engine: Engine, source_id: str, url: str) -> StoredPage | None:
-    """The validators and the body's hash stored for ``url`` as ``source_id`` reads it."""
-    with session_scope(engine) as session:
-        return SourceStore(session).page_state(source_id, url)
-
-
-def waiting_pages(engine: Engine, source_id: str, now: datetime) -> frozenset[str]:
-    """The source's pages that failed before and wait for their retry time."""
-    with session_scope(engine) as session:
-        return SourceStore(session).waiting_urls(source_id, now)
 
 
 def article_basis(
@@ -153,15 +140,3 @@ def write_run(engine: Engine, run: RunWrite) -> RunReport:
                 run.source_id, page.url, page.etag, page.last_modified, now, page.content_hash
             )
     return report
-
-
-def record_failure(engine: Engine, report: RunReport, interval: timedelta) -> None:
-    """Write a failed run on the source's health row (its stored items stay untouched)."""
-    try:
-        with session_scope(engine) as session:
-            sources = SourceStore(session)
-            health = after_run(sources.health(report.source_id), report, interval)
-            sources.set_health(report.source_id, health)
-            sources.add_run(report)
-    except SQLAlchemyError:
-        log.exception("could not record the failure of source %s", report.source_id)

@@ -12,18 +12,10 @@ from sqlmodel import Session, col, delete, func, select
 from aggregator.health import Health, RunReport
 from aggregator.store.db import session_scope
 from aggregator.store.models import HttpValidator, SourceRun, SourceState, UrlFailure
+from aggregator.store.pass_state import StoredPage
 
 _HEALTH_FIELDS = tuple(f.name for f in fields(Health))
 URL_CHARS, ETAG_CHARS, LAST_MODIFIED_CHARS, HASH_CHARS = 1024, 255, 64, 64  # HttpValidator
-
-
-@dataclass(frozen=True, slots=True)
-class StoredPage:
-    """What is kept of a list page between passes: its validators and its body's hash."""
-
-    etag: str | None
-    last_modified: str | None
-    content_hash: str | None
 
 
 @dataclass(frozen=True, slots=True)
