@@ -15,14 +15,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from benchmarks.bench_peer_ingest import serve_feed
 from tests.conftest import SITES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,27 +66,8 @@ finally:
 
 @pytest.fixture
 def feed_url() -> Iterator[str]:
-    body = FEED.read_bytes()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)  # no ETag, no Last-Modified: only the bytes tell
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_feed(FEED.read_bytes()) as url:  # a 200 without ETag or Last-Modified
+        yield url
 
 
 def _environment(tmp_path: Path, url: str) -> dict[str, str]:
