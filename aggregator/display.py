@@ -61,15 +61,28 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def run_table(reports: Sequence[RunReport]) -> str:
-    """One row per source run: status, items found, new and updated, pages, seconds, error."""
+    """One row per source run: status, items found, new stories, new language versions of
+    stories, updated, pages, seconds, error."""
     return table(
-        ["source", "status", "found", "new", "updated", "pages", "304", "seconds", "error"],
+        [
+            "source",
+            "status",
+            "found",
+            "new",
+            "versions",
+            "updated",
+            "pages",
+            "304",
+            "seconds",
+            "error",
+        ],
         [
             [
                 r.source_id,
                 r.status.value,
                 r.items_found,
                 r.items_new,
+                r.items_versions,
                 r.items_updated,
                 r.pages_fetched,
                 r.pages_not_modified,

@@ -40,6 +40,8 @@ class RunReport:
     items_found: int = 0
     items_new: int = 0
     items_updated: int = 0
+    # Items stored as another language version of a story (not counted as new stories).
+    items_versions: int = 0
     used_fallback: bool = False
     proposed_selectors: Mapping[str, str] = field(default_factory=dict)
     new_item_ids: tuple[int, ...] = field(default=(), repr=False)

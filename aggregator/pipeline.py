@@ -325,6 +325,7 @@ class StoreCounts:
     found: int = 0
     new: int = 0
     updated: int = 0
+    versions: int = 0  # stored as a new language version of a story
     new_ids: list[int] = field(default_factory=list)
     failed: list[PageFailure] = field(default_factory=list)
 
@@ -353,6 +354,7 @@ def decide_all(items: Sequence[Item], known: Known, counts: StoreCounts) -> Batc
         counts.found += 1
         counts.new += outcome is Outcome.NEW
         counts.updated += outcome is Outcome.UPDATED
+    counts.versions = len(plan.new_versions)
     counts.new_ids = [p.item_id for p in plan.planned if p.decision.outcome is Outcome.NEW]
     return plan
 
@@ -467,6 +469,7 @@ def _report(
         items_found=counts.found,
         items_new=counts.new,
         items_updated=counts.updated,
+        items_versions=counts.versions,
         used_fallback=crawl.used_fallback,
         proposed_selectors=crawl.proposed_selectors,
         new_item_ids=tuple(counts.new_ids),

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlmodel import col, select
 
 from aggregator.cli import main
+from aggregator.display import run_table
 from aggregator.normalize.item import normalize_item
 from aggregator.runtime import Runtime
 from aggregator.store.batch import StoryBatch
@@ -176,3 +177,21 @@ def test_retagging_tags_a_story_from_every_version(harness: Harness) -> None:
         for word in match.get("words", [])
     }
     assert words and not words & {"Tiedote", "tiedote"}
+
+
+def test_the_run_report_counts_the_items_stored_as_language_versions(harness: Harness) -> None:
+    first = harness.run(KOTOUTUMINEN)
+    with session_scope(harness.engine) as session:
+        by_source: dict[str, int] = {}
+        for version in session.exec(select(StoryVersion)):
+            by_source[version.source_id] = by_source.get(version.source_id, 0) + 1
+    assert by_source  # the Swedish and English lists carry versions of Finnish stories
+    assert {s: r.items_versions for s, r in first.items() if r.items_versions} == by_source
+    for report in first.values():
+        stories = report.items_new + report.items_versions
+        assert stories <= report.items_found
+    table = run_table(list(first.values()))
+    header = table.splitlines()[0].split()
+    assert header[header.index("new") + 1] == "versions"
+    second = harness.run(KOTOUTUMINEN)
+    assert sum(r.items_versions for r in second.values()) == 0  # seen again, not stored again
