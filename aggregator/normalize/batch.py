@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -109,6 +109,9 @@ class BatchPlan:
     def __init__(self, known: Known) -> None:
         self._stories: dict[int, StoredStory] = {}
         self._by_key: dict[str, set[int]] = defaultdict(set)
+        # Stories by release day (None: undated); a story edited to another day is in both.
+        self._by_day: defaultdict[date | None, set[int]] = defaultdict(set)
+        self._day: dict[int, date | None] = {}
         self.texts: dict[int, StoryText] = {}
         self.current: dict[int, Mapping[str, Any]] = {}
         self.sources: dict[int, list[str]] = {}
@@ -123,7 +126,7 @@ class BatchPlan:
             item_id: list(texts) for item_id, texts in known.versions.items()
         }
         self._release: dict[int, list[Version]] = {}
-        self._release_index: defaultdict[str, set[int]] | None = None
+        self._terms: dict[int, set[str]] = {}
         self.new_versions: list[tuple[int, Item]] = []  # (story id, the version)
         self.version_edits: list[tuple[int, Item]] = []  # (story id, its edited version)
         self.new_stories: list[Item] = []  # in pending-id order
@@ -137,6 +140,12 @@ class BatchPlan:
         self._stories[story.item_id] = story
         for key in story.keys:
             self._by_key[key].add(story.item_id)
+        self._place(story)
+
+    def _place(self, story: StoredStory) -> None:
+        day = release_day(story.published)
+        self._day[story.item_id] = day
+        self._by_day[day].add(story.item_id)
 
     def candidates(self, keys: Sequence[str]) -> list[StoredStory]:
         """Stories (stored or new in this crawl) sharing any of ``keys``, with all their keys."""
@@ -193,7 +202,6 @@ class BatchPlan:
                 primary_url_key=item.story_keys[0],
             )
         )
-        self._index_release(item_id)
         return item_id
 
     # --- language versions -------------------------------------------------------------------
@@ -203,45 +211,63 @@ class BatchPlan:
         say so (:func:`aggregator.normalize.releases.best_story`).
 
         Only stories that can score are compared: those the publisher names (by key), and those
-        sharing a non-year anchor or a language-neutral address with ``item`` (an inverted index,
-        :meth:`_release_candidates`), released near it. Any other story scores 0 against it in
-        :func:`~aggregator.normalize.releases.compare`, so the answer is the one a comparison
-        with every story would give, without a crawl's cost growing with the square of its size.
+        released near it (by day, :meth:`_near`) with no version in its language that share a
+        non-year anchor or a language-neutral address with it (:func:`_release_terms`). Any
+        other story scores 0 against it in :func:`~aggregator.normalize.releases.compare` or is
+        passed over by :func:`~aggregator.normalize.releases.best_story`, so the answer is the
+        one a comparison with every story would give, without a crawl's cost growing with the
+        square of its size; a crawl in one language reads no anchors at all.
         """
-        version = _version(_text_of(item), item.published, item.alternates)
-        day = version.published
         said = {story.item_id for story in self.candidates(release_lookup_keys(item))}
-        stories: dict[int, list[Version]] = {}
-        for item_id in said | self._release_candidates(version):
-            other = release_day(self._stories[item_id].published)
-            near = day is None or other is None or abs(other - day) <= RELEASE_WINDOW
-            if item_id in said or near:
-                stories[item_id] = self._release_versions(item_id)
+        day = release_day(item.published)
+        near = self._near(day, item.language) - said
+        if not said and not near:
+            return None
+        version = _version(_text_of(item), item.published, item.alternates)
+        stories = {item_id: self._release_versions(item_id) for item_id in said}
+        if near:
+            terms = _release_terms(version)
+            for item_id in near:
+                if not terms.isdisjoint(self._story_terms(item_id)):
+                    stories[item_id] = self._release_versions(item_id)
         found = best_story(version, stories)
         if found is None:
             return None
         story_id, evidence = found
         return Decision(Outcome.LANGUAGE_VERSION, story_id, "; ".join(evidence.reasons))
 
-    def _release_candidates(self, version: Version) -> set[int]:
-        """Stories sharing a release term (:func:`_release_terms`) with ``version``; the index
-        is built on first use, so a crawl without new stories never reads the texts."""
-        if self._release_index is None:
-            self._release_index = defaultdict(set)
-            for item_id in self._stories:
-                self._index_release(item_id)
-        index = self._release_index
-        return {item_id for term in _release_terms(version) for item_id in index.get(term, ())}
+    def _near(self, day: date | None, language: str) -> set[int]:
+        """Stories released within :data:`RELEASE_WINDOW` of ``day`` (every one when it is
+        None; undated ones always) that have no version in ``language``."""
+        if day is None:
+            ids: set[int] = set(self._stories)
+        else:
+            ids = set(self._by_day.get(None, ()))
+            for offset in range(-RELEASE_WINDOW.days, RELEASE_WINDOW.days + 1):
+                ids.update(self._by_day.get(day + timedelta(days=offset), ()))
+        return {
+            item_id
+            for item_id in ids
+            if _near_days(day, self._day[item_id])
+            and all(text.language != language for text in self.texts_of(item_id))
+        }
 
-    def _index_release(self, item_id: int) -> None:
-        """(Re)index a story's texts; terms of a replaced text may stay (a superset). Terms
-        depend on the texts alone, so no cached :class:`Version` is made here: those are made
-        when compared, once the story has all its keys."""
-        if self._release_index is None:
-            return
-        for text in self.texts_of(item_id):
-            for term in _release_terms(_version(text, None, ())):
-                self._release_index[term].add(item_id)
+    def _story_terms(self, item_id: int) -> set[str]:
+        """The release terms of every text of a story (see :func:`_release_terms`), remembered
+        until a text changes. Terms depend on the texts alone, so no cached :class:`Version` is
+        made here: those are made when compared, once the story has all its keys."""
+        terms = self._terms.get(item_id)
+        if terms is None:
+            terms = set()
+            for text in self.texts_of(item_id):
+                terms |= _release_terms(_version(text, None, ()))
+            self._terms[item_id] = terms
+        return terms
+
+    def _forget_texts(self, item_id: int) -> None:
+        """The story's texts changed: the matcher reads them afresh."""
+        self._release.pop(item_id, None)
+        self._terms.pop(item_id, None)
 
     def _release_versions(self, item_id: int) -> list[Version]:
         if item_id not in self._release:
@@ -261,7 +287,7 @@ class BatchPlan:
         text = _text_of(item)
         self.versions.setdefault(item_id, []).append(text)
         self._release_versions(item_id).append(_version(text, item.published, item.alternates))
-        self._index_release(item_id)
+        self._terms.pop(item_id, None)
         self.new_versions.append((item_id, item))
 
     def _edit_version(self, item_id: int, item: Item) -> None:
@@ -272,8 +298,7 @@ class BatchPlan:
                 self.versions[item_id][index] = replace(
                     text, title=item.title, summary=item.summary, body_text=item.body_text
                 )
-                self._release.pop(item_id, None)
-                self._index_release(item_id)
+                self._forget_texts(item_id)
                 self.version_edits.append((item_id, item))
 
     def _edit(self, item_id: int, item: Item) -> None:
@@ -285,8 +310,8 @@ class BatchPlan:
         story = self._stories[item_id]
         published = item.published if item.published is not None else story.published
         self._stories[item_id] = replace(story, published=published, content_hash=item.content_hash)
-        self._release.pop(item_id, None)  # the matcher reads the edited text from now on
-        self._index_release(item_id)
+        self._place(self._stories[item_id])
+        self._forget_texts(item_id)  # the matcher reads the edited text from now on
 
     def _add_keys(self, item_id: int, keys: Sequence[str]) -> None:
         story = self._stories[item_id]
@@ -341,6 +366,11 @@ class BatchPlan:
         """Every source carrying the story once this crawl is stored (the primary first when
         nothing else is known)."""
         return self.sources.get(item_id) or [self.texts[item_id].source_id]
+
+
+def _near_days(day: date | None, other: date | None) -> bool:
+    """Whether two release days are within :data:`RELEASE_WINDOW` (an unknown one always is)."""
+    return day is None or other is None or abs(other - day) <= RELEASE_WINDOW
 
 
 def _release_terms(version: Version) -> set[str]:
