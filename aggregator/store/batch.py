@@ -33,7 +33,13 @@ from aggregator.normalize.batch import (
 )
 from aggregator.normalize.dedupe import Decision, Outcome, StoredStory
 from aggregator.store import search
-from aggregator.store.items import chunked, edit_changes, new_values, published_date
+from aggregator.store.items import (
+    bulk_table,
+    chunked,
+    edit_changes,
+    new_values,
+    published_date,
+)
 from aggregator.store.models import ItemRow, Sighting, StoryKey, StoryVersion
 from aggregator.store.tags import mark_untagged
 from aggregator.types import Item
@@ -226,11 +232,12 @@ def write_plan(session: Session, plan: BatchPlan, now: datetime) -> RealIds:
         session.execute(update(ItemRow), [{"id": i, **values} for i, values in changes.items()])
     if plan.new_keys:
         session.execute(
-            insert(StoryKey), [{"key": key, "item_id": real(i)} for i, key in plan.new_keys]
+            insert(bulk_table(StoryKey)),
+            [{"key": key, "item_id": real(i)} for i, key in plan.new_keys],
         )
     if plan.new_sightings:
         session.execute(
-            insert(Sighting),
+            insert(bulk_table(Sighting)),
             [_sighting_values(real(i), item, now) for i, item in plan.new_sightings],
         )
     if plan.touched_sightings:
@@ -298,7 +305,8 @@ def _insert_stories(session: Session, values: list[dict[str, Any]], count: int) 
     if values:
         # One multi-row INSERT ... RETURNING id (insertmanyvalues), ids in input order;
         # plain values, because building an ORM row per story cost more than storing it.
-        statement = insert(ItemRow).returning(col(ItemRow.id), sort_by_parameter_order=True)
+        table = bulk_table(ItemRow)
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         new_ids = list(session.execute(statement, values).scalars())
     ids = dict(zip(range(PENDING_IDS, PENDING_IDS + count), new_ids, strict=True))
     mark_untagged(session, ids.values())

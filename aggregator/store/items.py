@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from aggregator.normalize.dating import (
     PUBLISHED,
@@ -174,6 +174,15 @@ def mark_closed_calls(
             )
             marked.append(item_id)
     return marked
+
+
+def bulk_table(model: type[SQLModel]) -> Table:
+    """The model's table: bulk rows go through Core, which costs a third of the ORM's bulk
+    path per row (the same statement and the same column defaults; no ORM events fire for
+    bulk rows either way)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
 
 
 def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, delete, select
 
 from aggregator.store import audit, versions
 from aggregator.store.db import transaction_memo
-from aggregator.store.items import chunked
+from aggregator.store.items import bulk_table, chunked
 from aggregator.store.models import ItemTag, RuleRow, TagOverride, TagRow
 from aggregator.types import TagAssignment, TagKind, TagOrigin
 
@@ -233,7 +233,7 @@ class TagStore:
         for chunk in chunked(retagged):
             self.session.exec(delete(ItemTag).where(col(ItemTag.item_id).in_(chunk)))
         if rows:
-            self.session.execute(insert(ItemTag), rows)
+            self.session.execute(insert(bulk_table(ItemTag)), rows)
         if changed:
             versions.bump(self.session, now)
         return changed
