@@ -56,10 +56,22 @@ class WordForm:
     multi_part_readings: tuple[tuple[frozenset[str], ...], ...] = field(
         init=False, repr=False, compare=False
     )
+    # The hash of the compared fields, computed once: forms key the matcher's caches, and
+    # hashing the nested readings on every look-up cost more than the look-up.
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         multi = tuple(reading for reading in self.readings if len(reading) > 1)
         object.__setattr__(self, "multi_part_readings", multi)
+        fields = (self.text, self.lemmas, self.readings, self.keys, self.known)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt through __init__, so a copy from another process hashes its own strings.
+        return (WordForm, (self.text, self.lemmas, self.readings, self.keys, self.known))
 
 
 def word_form(

@@ -111,6 +111,7 @@ class TermIndex:
         self._terms = self._compile(terms, morphology)
         self._masks = self._compile(masked_phrases, morphology)
         self._starting: dict[WordForm, tuple[TermPattern, ...]] = {}
+        self._masking: dict[WordForm, tuple[TermPattern, ...]] = {}
 
     def _compile(self, texts: Iterable[str], morphology: Morphology) -> PatternIndex:
         index: PatternIndex = {}
@@ -138,20 +139,28 @@ class TermIndex:
     def _masked_positions(self, words: AnalysedWords) -> set[int]:
         return {
             position
-            for start, _, end, _ in _matches(self._masks, words)
+            for start, _, end, _ in self._candidate_matches(words, self._masks, self._masking)
             for position in range(start, end)
         }
 
     def _term_matches(self, words: AnalysedWords) -> Iterator[tuple[int, TermPattern, int, str]]:
-        """:func:`_matches` of the terms, with each distinct word's candidates looked up once:
-        the terms whose first word it matches, in the order :func:`_matches` tries them."""
-        starting = self._starting
+        return self._candidate_matches(words, self._terms, self._starting)
+
+    def _candidate_matches(
+        self,
+        words: AnalysedWords,
+        index: PatternIndex,
+        starting: dict[WordForm, tuple[TermPattern, ...]],
+    ) -> Iterator[tuple[int, TermPattern, int, str]]:
+        """:func:`_matches` of ``index``, with each distinct word's candidates looked up once
+        (remembered in ``starting``): the patterns whose first word it matches, in the order
+        :func:`_matches` tries them."""
         if len(starting) > MAX_CACHED_WORDS:
             starting.clear()
         for start, (surface, form) in enumerate(words):
             candidates = starting.get(form)
             if candidates is None:
-                candidates = starting[form] = self._starting_with(form)
+                candidates = starting[form] = _starting_with(index, form)
             for pattern in candidates:
                 if len(pattern.words) == 1:
                     yield start, pattern, start + 1, surface
@@ -160,13 +169,14 @@ class TermIndex:
                 if matched is not None:
                     yield start, pattern, start + len(pattern.words), matched
 
-    def _starting_with(self, form: WordForm) -> tuple[TermPattern, ...]:
-        found: dict[str, TermPattern] = {}
-        for key in form.keys:
-            for pattern in self._terms.get(key, ()):
-                if pattern.text not in found and word_matches(pattern.words[0], form):
-                    found[pattern.text] = pattern
-        return tuple(found.values())
+
+def _starting_with(index: PatternIndex, form: WordForm) -> tuple[TermPattern, ...]:
+    found: dict[str, TermPattern] = {}
+    for key in form.keys:
+        for pattern in index.get(key, ()):
+            if pattern.text not in found and word_matches(pattern.words[0], form):
+                found[pattern.text] = pattern
+    return tuple(found.values())
 
 
 def _matches(

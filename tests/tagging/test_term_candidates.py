@@ -1,0 +1,53 @@
+"""The term index finds terms and masked phrases through each distinct word's remembered
+candidates; here, on every real text of ``tests/data/shared`` (headlines, grant texts, seed
+pages) in its own language, that gives exactly the matches of trying every pattern under
+every key of every word (:func:`aggregator.tagging.terms._matches`), for the shipped rules and
+masked phrases (the words of the later texts found from candidates remembered earlier)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aggregator.tagging import Morphology, load_default_tagger
+from aggregator.tagging.terms import TermIndex, _matches
+
+SHARED = Path(__file__).resolve().parents[1] / "data" / "shared"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+
+
+def _texts() -> list[tuple[str, str]]:
+    """(text, language) of every shared record's fields and every seed page."""
+    found = []
+    for path in sorted(SHARED.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                language = record.get("language") or "fi"
+                for name in ("title", "summary", "body"):
+                    if record.get(name):
+                        found.append((record[name], language))
+    for path in sorted((SHARED / "seeds").glob("*.txt")):
+        found.append((path.read_text("utf-8"), "fi"))
+    return found
+
+
+def test_remembered_candidates_find_what_trying_every_pattern_finds(
+    morphology: Morphology,
+) -> None:
+    texts = _texts()
+    assert len(texts) > 300
+    tagger = load_default_tagger(CONFIG_DIR, morphology=morphology)
+    indexes: dict[str, TermIndex] = {lang: tagger._plan(lang).index for _, lang in texts}
+    assert all(index._masks for index in indexes.values())
+    found_terms = found_masks = 0
+    for text, language in texts:
+        index = indexes[language]
+        words = morphology.analyse_text(text, language)
+        plain = {(s, p.text, e, m) for s, p, e, m in _matches(index._terms, words)}
+        assert {(s, p.text, e, m) for s, p, e, m in index._term_matches(words)} == plain
+        masked = {i for s, _, e, _ in _matches(index._masks, words) for i in range(s, e)}
+        assert index._masked_positions(words) == masked
+        found_terms += len(plain)
+        found_masks += len(masked)
+    assert found_terms > 1000 and found_masks > 10  # real matches were compared
