@@ -25,9 +25,10 @@ The decision, in order:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from aggregator.grants.text import Document, count, cues, snippet
+from aggregator.grants.text import Document, count, cues, fold_like_ignorecase, snippet
 
 AWARDED = cues(
     r"myönnettiin",
@@ -94,6 +95,16 @@ CALL_TERMS = cues(
 
 # The title checks of step 1 as one pattern: one scan of the title instead of three.
 _TITLE_RESULTS = cues(AWARDED.pattern, TITLE_AWARDED.pattern, RESULTS.pattern)
+# Every match of _TITLE_RESULTS holds one of these (case-folded, as plain substrings;
+# tests/grants/test_prefilter.py proves it from the pattern itself), so a title holding none
+# is answered without the many-branched case-insensitive pattern: most titles.
+TITLE_RESULT_STEMS = (
+    "myönnettiin", "myönsi", "myöntän", "myönnetty", "saanei", "saanee", "saajat",
+    "rahoituspäätök", "päätökset", "rahoitetut hankkeet", "tulokset", "vastaanot", "hakemust",
+    "hakemuksia saapui", "päättyne", "päättyi", "oli avoinna",
+    "beviljat", "beviljade", "fick", "sai", "mottagare", "resultat", "inkom", "var öppen",
+    "granted", "awarded", "funding decisions", "recipients", "results", "received", "was open",
+)  # fmt: skip
 
 
 def may_speak_of_applying(*texts: str) -> bool:
@@ -102,7 +113,16 @@ def may_speak_of_applying(*texts: str) -> bool:
     one, so a text failing this test never speaks of applying and is never a call unless its
     source gave structured call fields (tests/grants/test_prefilter.py checks it on the real
     grant texts and the fixtures)."""
-    return any(stem in text.lower() for text in texts for stem in CALL_STEMS)
+    lowered = [text.lower() for text in texts]
+    return any(stem in text for text in lowered for stem in CALL_STEMS)
+
+
+def title_reports_results(title: str) -> re.Match[str] | None:
+    """Step 1: the result word in ``title`` (:data:`_TITLE_RESULTS`), if any."""
+    folded = fold_like_ignorecase(title)
+    if not any(stem in folded for stem in TITLE_RESULT_STEMS):
+        return None
+    return _TITLE_RESULTS.search(title)
 
 
 def speaks_of_applying(text: str) -> bool:
@@ -162,7 +182,7 @@ def refused_without_dates(doc: Document) -> Verdict | None:
     Most news items stop here, so the extractor asks this before it scans any date.
     """
     title = doc.title
-    if _TITLE_RESULTS.search(title):
+    if title_reports_results(title):
         return Verdict(False, f"title reports results: {snippet(title)}")
     if not speaks_of_applying(doc.text):
         return Verdict(False, "speaks of no application or grant")

@@ -93,6 +93,14 @@ def cues(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
 
 
+def fold_like_ignorecase(text: str) -> str:
+    """``text`` case-folded so that whatever a :func:`cues` pattern's lower-case letters match
+    in it (``re.IGNORECASE``) is there as those letters: besides case, ``re`` equates
+    ``ı``/``İ`` with ``i`` and ``ſ`` with ``s``. A superset fold (``ß`` becomes ``ss``), for
+    plain-substring tests that must never miss a match."""
+    return text.casefold().replace("ı", "i").replace("\u0307", "")
+
+
 def last_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     """The rightmost match of ``pattern`` in ``text``: the cue nearest to what follows it."""
     found = None
