@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from re._constants import AT, BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
+from re._parser import parse as parse_pattern
 from typing import Any
 
 import pytest
-from re._constants import AT, BRANCH, LITERAL, MAX_REPEAT, MIN_REPEAT, SUBPATTERN
-from re._parser import parse as parse_pattern
 
 from aggregator.grants import extract_grant
 from aggregator.grants.announcement import (
