@@ -10,6 +10,7 @@ in our pages, feeds or emails.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 
 import nh3
@@ -105,6 +106,10 @@ class _TextEvents:
     very events, so the text is the same without building the tree."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Ready for another document (a parser and its target are reused, see below)."""
         self.parts: list[str] = []
         self._closing: list[str] = []  # the sentinel each open element ends with
         self._skipped = 0  # depth inside an element whose content is not text at all
@@ -144,13 +149,29 @@ def _flatten_markup(markup: str) -> str | None:
     ``"lxml"`` builder parses it), or None when lxml raises."""
     if markup[:1] == "\N{BYTE ORDER MARK}":
         markup = markup[1:]
-    target = _TextEvents()
-    parser = etree.HTMLParser(target=target, strip_cdata=False, recover=True)
+    parser, target = _text_parser()
+    target.reset()
+    _parsers.current = None  # taken: a parse that raises leaves no half-read parser behind
     try:
         parser.feed(markup)
-        return str(parser.close())
+        flat = str(parser.close())
     except (etree.LxmlError, UnicodeError, LookupError, ValueError):
         return None
+    _parsers.current = (parser, target)
+    return flat
+
+
+# One parser and target per thread, reused: making an lxml parser with a Python target
+# inspects the target's methods, which cost seven times the parse of a news item's summary.
+_parsers = threading.local()
+
+
+def _text_parser() -> tuple[etree.HTMLParser, _TextEvents]:
+    found: tuple[etree.HTMLParser, _TextEvents] | None = getattr(_parsers, "current", None)
+    if found is None:
+        target = _TextEvents()
+        found = (etree.HTMLParser(target=target, strip_cdata=False, recover=True), target)
+    return found
 
 
 def _flatten(root: Tag) -> list[str]:

@@ -17,6 +17,7 @@ from aggregator.normalize.text import (
     _CONTROL,
     _assemble,
     _flatten,
+    _parsers,
     html_to_text,
     without_surrogates,
 )
@@ -119,3 +120,15 @@ def test_the_corpus_is_large() -> None:
 @pytest.mark.parametrize("markup", CORPUS, ids=range(len(CORPUS)))
 def test_the_same_text_as_the_beautifulsoup_walk(markup: str) -> None:
     assert html_to_text(markup) == _reference(markup)
+
+
+def test_a_reused_parser_reads_each_text_as_a_fresh_one_does() -> None:
+    """One lxml parser per thread reads text after text (making one costs more than a short
+    parse): each text, after any other (unclosed markup, a refused one), reads the same."""
+    fresh = []
+    for markup in CORPUS:
+        _parsers.current = None
+        fresh.append(html_to_text(markup))
+    reused = [html_to_text(markup) for markup in [*CORPUS, *reversed(CORPUS)]]
+    assert reused == fresh + fresh[::-1]
+    assert getattr(_parsers, "current", None) is not None  # it was kept and reused
