@@ -23,6 +23,7 @@ query can never inject operators.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,10 +53,30 @@ def _keys(forms: Iterable[str]) -> set[str]:
 def document_terms(text: str, language: str, morphology: Morphology) -> str:
     """Every key of every word of ``text`` (analysed in ``language``), space-separated, each
     word's keys once; word order is kept so repeated words count as often as they occur."""
+    known = _token_terms(morphology, language)
+    if len(known) > MAX_REMEMBERED_TOKENS:
+        known.clear()
     out: list[str] = []
-    for _token, form in morphology.analyse_text(text[:MAX_INDEXED_CHARS], language):
-        out.extend(_form_terms(form))
+    for token in TOKEN_RE.findall(text[:MAX_INDEXED_CHARS]):
+        terms = known.get(token)
+        if terms is None:
+            terms = known[token] = " ".join(_form_terms(morphology.analyse(token, language)))
+        if terms:
+            out.append(terms)
     return " ".join(out)
+
+
+# A token's terms depend on the token, the language and the morphology alone: remembered per
+# token as the string they add, a stored text costs one look-up per word.
+MAX_REMEMBERED_TOKENS = 200_000
+_REMEMBERED: weakref.WeakKeyDictionary[Morphology, dict[str, dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _token_terms(morphology: Morphology, language: str) -> dict[str, str]:
+    by_language = _REMEMBERED.setdefault(morphology, {})
+    return by_language.setdefault(language, {})
 
 
 @lru_cache(maxsize=1 << 16)
