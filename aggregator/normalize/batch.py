@@ -248,9 +248,14 @@ class BatchPlan:
         return {
             item_id
             for item_id in ids
-            if _near_days(day, self._day[item_id])
-            and all(text.language != language for text in self.texts_of(item_id))
+            if _near_days(day, self._day[item_id]) and not self._has_language(item_id, language)
         }
+
+    def _has_language(self, item_id: int, language: str) -> bool:
+        """Whether any text of the story (see :meth:`texts_of`) is in ``language``."""
+        if self.texts[item_id].language == language:
+            return True
+        return any(text.language == language for text in self.versions.get(item_id, ()))
 
     def _story_terms(self, item_id: int) -> set[str]:
         """The release terms of every text of a story (see :func:`_release_terms`), remembered
