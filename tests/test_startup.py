@@ -51,6 +51,8 @@ NOT_IMPORTED = (
     "starlette",
     "fastapi",
     "alembic",
+    "pydantic",
+    "pydantic_settings",
 )
 
 REPORT_MODULES = """

@@ -80,9 +80,11 @@ def pinned_transport(
     """An httpx transport whose every connection is opened by :class:`PinnedBackend`
     (``ssl_context``: the default verifies against the system's CAs; tests pass their own)."""
     limits = httpx.Limits()  # httpx's defaults, as HTTPTransport would use them
-    transport = httpx.HTTPTransport(trust_env=False, retries=retries)
+    # One context for both pools: loading the CA bundle is the costly part of building one.
+    context = ssl_context or httpx.create_ssl_context(trust_env=False)
+    transport = httpx.HTTPTransport(verify=context, trust_env=False, retries=retries)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+        ssl_context=context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
