@@ -413,19 +413,8 @@ def _tag_story(plan: BatchPlan, tagger: Tagger, item_id: int, tagged: Tagged) ->
     from aggregator.tagging.assign import assess_versions
     from aggregator.tagging.match import TextItem
 
-    list_name = plan.texts[item_id].list_name
-    readable = [
-        TextItem(
-            text.title,
-            text.summary,
-            text.body_text,
-            text.language,
-            text.source_id,
-            url=text.url,
-            list_name=list_name,
-        )
-        for text in plan.texts_of(item_id)  # tags come from every language version
-    ]
+    # tags come from every language version
+    readable = TextItem.story_texts(plan.texts_of(item_id), plan.texts[item_id].list_name)
     tags, suggested = assess_versions(tagger, readable, plan.sources_of(item_id))
     tagged.tags[item_id] = tags
     if tagged.suggestions is not None:

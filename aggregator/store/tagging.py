@@ -135,21 +135,9 @@ def assess_story(
     the defaults of every source that carried it."""
     list_name = sightings[0][1] if sightings else ""
     own = TextItem(
-        row.title,
-        row.summary,
-        row.body_text,
-        row.language,
-        row.primary_source_id,
-        url=row.url,
-        list_name=list_name,
+        row.title, row.summary, row.body_text, row.language, row.primary_source_id, row.url
     )
-    others = [
-        TextItem(
-            v.title, v.summary, v.body_text, v.language, v.source_id, url=v.url, list_name=list_name
-        )
-        for v in versions
-    ]
-    texts = [own, *others]
+    texts = TextItem.story_texts([own, *versions], list_name)
     sources = [source_id for source_id, _ in sightings] or [row.primary_source_id]
     return assess_versions(tagger, texts, sources)
 

@@ -23,7 +23,7 @@ weights, so retagging with the same model gives the same tags.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -58,6 +58,13 @@ class TaggableText(Protocol):
     def source_id(self) -> str: ...
 
 
+class VersionText(TaggableText, Protocol):
+    """One language version of a story as crawled or stored (a TextItem fits too)."""
+
+    @property
+    def url(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TextItem:
     """A plain :class:`TaggableText`, for callers that have loose strings (classify, tests)."""
@@ -69,6 +76,15 @@ class TextItem:
     source_id: str = ""
     url: str = ""
     list_name: str = ""
+
+    @classmethod
+    def story_texts(cls, versions: Sequence[VersionText], list_name: str) -> list[TextItem]:
+        """What the tagger reads of a story: each language version's text (its own first),
+        every one with the list the story was first seen in (the crawl and retagging agree)."""
+        return [
+            cls(v.title, v.summary, v.body_text, v.language, v.source_id, v.url, list_name)
+            for v in versions
+        ]
 
 
 @dataclass(frozen=True, slots=True)
