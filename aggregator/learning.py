@@ -24,22 +24,31 @@ from sqlalchemy.engine import Engine
 
 from aggregator.errors import ConfigError
 from aggregator.store.learning import read_editor_examples, store_model
-from aggregator.tagging.evaluation import cross_validate, errors, held_out, score
+from aggregator.tagging.evaluation import TaggerFactory, cross_validate, errors, held_out, score
 from aggregator.tagging.labelled import read_examples
 from aggregator.tagging.learned import LearnedModel
 from aggregator.tagging.loading import load_masked_phrases, load_rules
 from aggregator.tagging.match import Tagger
 from aggregator.tagging.morphology import Morphology
+from aggregator.tagging.rules import Rule
+from aggregator.tagging.support import prune_rules, term_support
 from aggregator.tagging.taxonomy import Taxonomy, load_taxonomy
 from aggregator.tagging.training import DEFAULT_PARAMS, Example, TrainingParams, fit
 
 FOLDS = 5
 
 
-def shipped_tagger_factory(config_dir: Path, morphology: Morphology, taxonomy: Taxonomy) -> Any:
-    """model -> Tagger over the shipped rules (no source defaults: this measures the text)."""
+def shipped_tagger_factory(
+    config_dir: Path,
+    morphology: Morphology,
+    taxonomy: Taxonomy,
+    rules: Sequence[Rule] | None = None,
+) -> TaggerFactory:
+    """model -> Tagger over the shipped rules, or over ``rules`` with the shipped masked
+    phrases (no source defaults: this measures the text)."""
     rules_path = config_dir / "rules.toml"
-    rules = load_rules(rules_path, taxonomy=taxonomy, morphology=morphology)
+    if rules is None:
+        rules = load_rules(rules_path, taxonomy=taxonomy, morphology=morphology)
     masks = load_masked_phrases(rules_path)
 
     def make(model: LearnedModel | None) -> Tagger:
@@ -106,23 +115,46 @@ def evaluate(
     folds: int = FOLDS,
     with_model: bool = True,
     with_errors: bool = False,
+    by_publisher: bool = False,
+    min_support: int = 0,
+    with_support: bool = False,
 ) -> dict[str, Any]:
     """Figures of :func:`aggregator.tagging.evaluation.score` (see the module docstring);
     ``with_errors`` adds ``errors``: every wrong audience decision of the cross-validation
-    (never of the sealed half, which is not studied)."""
+    (never of the sealed half, which is not studied).
+
+    The less optimistic estimates (development half only): ``by_publisher`` keeps every
+    publisher list in one fold; ``min_support`` cross-validates the rules without their terms
+    that fired on fewer release groups of the development half
+    (:func:`aggregator.tagging.support.prune_rules`); ``with_support`` adds ``support``, the
+    rule-support audit (one record per rule term that fired).
+    """
     taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
     make = shipped_tagger_factory(config_dir, morphology, taxonomy)
     dev: list[Example] = read_examples(development, taxonomy)
     if not sealed:
+        support = term_support(make(None), dev) if min_support or with_support else {}
+        if min_support:
+            rules = prune_rules(make(None).rules, support, min_support)
+            make = shipped_tagger_factory(config_dir, morphology, taxonomy, rules)
         outcomes = cross_validate(
-            dev, make, morphology, taxonomy, params, folds=folds, with_model=with_model
+            dev,
+            make,
+            morphology,
+            taxonomy,
+            params,
+            folds=folds,
+            with_model=with_model,
+            by_publisher=by_publisher,
         )
         figures = score(outcomes, taxonomy)
         if with_errors:
             figures["errors"] = errors(outcomes, [tag.id for tag in taxonomy.audiences])
+        if with_support:
+            figures["support"] = [entry.as_dict() for entry in support.values()]
         return figures
-    if with_errors:
-        raise ValueError("errors are listed for the development half only")
+    if with_errors or by_publisher or min_support or with_support:
+        raise ValueError("errors, grouped folds and rule support are for the development half")
     test = read_examples(sealed, taxonomy)
     if not with_model:
         from aggregator.tagging.evaluation import tag_examples

@@ -6,7 +6,9 @@ the real items, ``tests/data/real/``) and every editor decision in the database,
 new version (taggers use it at once; ``retag`` re-tags the stored stories with it) and with
 ``--out`` also writes it to a file for ``aggregator classify --model``. ``evaluate`` prints
 precision and recall per audience (all and per language) of the shipped rules plus the model,
-cross-validated on the development half; ``--sealed`` trains on the development half and scores
+cross-validated on the development half (``--grouped`` keeps each publisher list in one fold,
+``--min-support 2`` drops rule terms that fired on one release only, ``--audit`` prints each
+rule term's support); ``--sealed`` trains on the development half and scores
 the sealed half once (the final measurement; nothing may be tuned on it).
 """
 
@@ -23,6 +25,7 @@ from aggregator.store.tagging import retag_stored
 from aggregator.tagging.evaluation import format_report
 from aggregator.tagging.labelled import development_files, sealed_files
 from aggregator.tagging.morphology import create_morphology
+from aggregator.tagging.support import format_support
 
 
 @click.group()
@@ -126,6 +129,24 @@ def tags_train(
     is_flag=True,
     help="Also list every wrong audience decision with the rule or model that made it.",
 )
+@click.option(
+    "--grouped",
+    is_flag=True,
+    help="Keep every publisher list (with the language versions of its releases) in one fold.",
+)
+@click.option(
+    "--min-support",
+    default=0,
+    type=click.IntRange(0, 10),
+    help="Drop the rule terms that fired on fewer release groups of the development half "
+    "(2: no item is tagged by a term that fired on it alone).",
+)
+@click.option(
+    "--audit",
+    is_flag=True,
+    help="Also print the rule-support audit: per rule term the release groups and items it "
+    "fired on and its precision there.",
+)
 @click.pass_context
 def tags_evaluate(
     ctx: click.Context,
@@ -135,12 +156,17 @@ def tags_evaluate(
     rules_only: bool,
     as_json: bool,
     show_errors: bool,
+    grouped: bool,
+    min_support: int,
+    audit: bool,
 ) -> None:
     """Precision and recall per audience and language: cross-validated, or on the sealed half."""
     config_dir = runtime_of(ctx).settings.config_dir
     development = list(labels) or development_files(config_dir)
-    if sealed and show_errors:
-        raise click.ClickException("--errors lists the development half only")
+    if sealed and (show_errors or grouped or min_support or audit):
+        raise click.ClickException(
+            "--errors, --grouped, --min-support and --audit are for the development half only"
+        )
     held = sealed_files(config_dir) if sealed else []
     if sealed and not held:
         raise click.ClickException("no sealed files under tests/data/real/sealed/")
@@ -152,16 +178,24 @@ def tags_evaluate(
         folds=folds,
         with_model=not rules_only,
         with_errors=show_errors,
+        by_publisher=grouped,
+        min_support=min_support,
+        with_support=audit,
     )
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, sort_keys=True))
         return
     what = "rules" if rules_only else "rules + model"
+    if min_support:
+        what += f" (rule terms on >= {min_support} release groups)"
+    folds_kind = "folds by publisher list" if grouped else "folds"
     title = (
         f"{what}, sealed half"
         if sealed
-        else f"{what}, cross-validated ({folds} folds) on the development half"
+        else f"{what}, cross-validated ({folds} {folds_kind}) on the development half"
     )
     click.echo(format_report(figures, title))
+    if audit:
+        click.echo("\n".join(["", "rule-support audit:", format_support(figures["support"])]))
     if show_errors:
         click.echo("\n".join(["", "wrong audience decisions:", *figures["errors"]]))

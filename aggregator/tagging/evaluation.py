@@ -1,7 +1,9 @@
 """Measuring tagging quality: rules plus model, cross-validated or on a held-out set.
 
 :func:`cross_validate` splits the labelled examples into ``folds`` stratified folds, grouped so
-that the language versions of one release (same ``group``) stay in one fold; for each fold it
+that the language versions of one release (same ``group``) stay in one fold (and, with
+``by_publisher``, every item of one publisher's lists too: a model then never learns a
+publisher's own wording from the items it is scored on); for each fold it
 trains a model on the other folds (plus ``extra`` examples, which are never scored) and tags the
 fold with the rules and that model. :func:`held_out` trains once on the training examples and
 tags the held-out ones. :func:`score` turns the outcomes into precision and recall per tag, per
@@ -61,10 +63,34 @@ def _reason(assignment: TagAssignment) -> str:
     return assignment.origin.value
 
 
+def publisher_groups(examples: Sequence[Example]) -> list[str]:
+    """Each example's group when folds keep both releases and publisher lists whole: the
+    connected parts of "same release group" and "same publisher and list" (a release in fi,
+    sv and en joins its publisher's three lists)."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for example in examples:
+        parent[root(f"group:{example.group or example.id}")] = root(f"id:{example.id}")
+        if example.publisher:
+            parent[root(f"publisher:{example.publisher}")] = root(f"id:{example.id}")
+    return [root(f"id:{example.id}") for example in examples]
+
+
 def fold_ids(
-    examples: Sequence[Example], audiences: Iterable[str], folds: int, seed: int = 0
+    examples: Sequence[Example],
+    audiences: Iterable[str],
+    folds: int,
+    seed: int = 0,
+    groups: Sequence[str] | None = None,
 ) -> list[int]:
-    """The fold of each example: stratified by its audiences, grouped by release."""
+    """The fold of each example: stratified by its audiences, grouped by release (or by
+    ``groups``, one per example: see :func:`publisher_groups`)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     wanted = set(audiences)
@@ -76,9 +102,8 @@ def fold_ids(
     assigned = [0] * len(examples)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "least populated class" for rare combos
-        splits = splitter.split(
-            examples, [codes[s] for s in strata], [e.group or e.id for e in examples]
-        )
+        kept_together = groups if groups is not None else [e.group or e.id for e in examples]
+        splits = splitter.split(examples, [codes[s] for s in strata], kept_together)
         for number, (_, test) in enumerate(splits):
             for index in test:
                 assigned[index] = number
@@ -96,10 +121,13 @@ def cross_validate(
     seed: int = 0,
     extra: Sequence[Example] = (),
     with_model: bool = True,
+    by_publisher: bool = False,
 ) -> list[Outcome]:
-    """Every example tagged by the rules and a model that never saw its fold."""
+    """Every example tagged by the rules and a model that never saw its fold (nor, with
+    ``by_publisher``, any item of its publisher's lists: :func:`publisher_groups`)."""
     audiences = [tag.id for tag in taxonomy.tags if tag.kind is TagKind.AUDIENCE]
-    assigned = fold_ids(examples, audiences, folds, seed)
+    groups = publisher_groups(examples) if by_publisher else None
+    assigned = fold_ids(examples, audiences, folds, seed, groups)
     cache = {e.id: features_of(e, morphology) for e in [*examples, *extra]}
     outcomes: list[Outcome] = []
     for number in range(folds):

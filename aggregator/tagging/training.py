@@ -39,6 +39,7 @@ class Example:
     labels: Mapping[str, bool]
     group: str = ""  # language versions of one release share a group (kept in one fold)
     language: str = "fi"
+    publisher: str = ""  # the publisher and list it came from (grouped folds keep it whole)
 
     def fingerprint(self) -> dict[str, Any]:
         text = self.item
@@ -113,7 +114,8 @@ def record_example(record: Mapping[str, Any], taxonomy: Taxonomy) -> Example:
     )
     labels = {tag.id: tag.id in on for tag in taxonomy.tags}
     group = record.get("release_group") or record["id"]
-    return Example(str(record["id"]), item, labels, str(group), language)
+    publisher = str(record.get("source") or "")
+    return Example(str(record["id"]), item, labels, str(group), language, publisher)
 
 
 def training_hash(examples: Iterable[Example], params: TrainingParams) -> str:

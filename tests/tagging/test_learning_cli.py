@@ -119,6 +119,25 @@ def test_evaluate_errors_lists_each_wrong_audience_decision_with_its_reason(
     assert code == 1 and "development half only" in text
 
 
+def test_evaluate_grouped_folds_rule_support_and_the_audit(runtime: Runtime) -> None:
+    base = ("tags", "evaluate", "--folds", "3", "--rules-only", "--json")
+    code, output = run(runtime, *base)
+    plain = json.loads(output)
+    code, output = run(runtime, *base, "--grouped", "--min-support", "2", "--audit")
+    assert code == 0, output
+    pruned = json.loads(output)
+    memorised = [r for r in pruned["support"] if r["groups"] == 1]
+    assert memorised and all(r["items"] >= 1 for r in memorised)
+    for tag, counts in pruned["audiences"].items():  # fewer terms: never a tag more
+        assert counts["tp"] <= plain["audiences"][tag]["tp"], tag
+        assert counts["fp"] <= plain["audiences"][tag]["fp"], tag
+    code, text = run(runtime, *base[:-1], "--grouped", "--min-support", "2", "--audit")
+    assert "(rule terms on >= 2 release groups)" in text and "folds by publisher list" in text
+    assert "rule-support audit:" in text and "(memorised)" in text
+    code, text = run(runtime, "tags", "evaluate", "--sealed", "--grouped")
+    assert code == 1 and "development half only" in text
+
+
 def test_evaluate_sealed_trains_on_development_and_scores_the_held_out_files(
     runtime: Runtime, tmp_path: Path
 ) -> None:
