@@ -222,6 +222,19 @@ NEAR_MISSES = [
         "Companies and research organisations may apply for energy aid until 15 June.",
     ),
     ("fi", "Liikuntapaikkojen valtionavustukset haettavana", "Hakuaika päättyy 30.9.2026."),
+    # professionals' words without the people their work serves: a county's or hospital's
+    # guide, material, website, staff training or registration, a member of parliament
+    # (kansanedustaja), foreign trade; immigrants' own integration training names no staff
+    ("fi", "Uusi opas synnyttäjille", "Hyvinvointialueen verkkosivustolla on materiaalia."),
+    ("sv", "Ny handbok för vårdpersonalen", "Välfärdsområdet publicerar material och verktyg."),
+    (
+        "en",
+        "Registration for the hospital's open day has started",
+        "Staff training on the new patient record system begins in May.",
+    ),
+    ("fi", "Kansanedustaja vieraili sairaalassa", "Edustaja tutustui uuteen päivystykseen."),
+    ("en", "Foreign trade grew in October", "Foreign investment rose and unemployment fell."),
+    ("fi", "Kotoutumiskoulutus alkaa syyskuussa", "Maahanmuuttajat voivat hakea koulutukseen."),
 ]
 
 
@@ -260,6 +273,27 @@ PROFESSIONALS = [
         "Kolmannes saavutti tavoitetason.",
     ),
     ("fi", "AMIF-hakuinfo 10.9.", "Sisäministeriö kertoo haun painopisteistä."),
+    # the practical means of work the labelling guide names, in fi, sv and en
+    (
+        "fi",
+        "Uusi opas asioimistulkkauksesta",
+        "Opas on tarkoitettu pakolaisten kanssa työskenteleville.",
+    ),
+    ("sv", "Ny webbplats om tolkning", "Webbplatsen stöder arbetet med flyktingar."),
+    ("en", "Health checks of arriving refugees", "A new handbook for health staff."),
+    ("fi", "Alkuterveystarkastukset turvapaikanhakijoille", "Ohjeet hoitajille."),
+    ("sv", "Hälsoundersökning av asylsökande", "Nya anvisningar för vårdpersonal."),
+    (
+        "fi",
+        "Kotoutumisen verkosto kokoontuu",
+        "Verkostotapaamisessa esitellään uusia materiaaleja.",
+    ),
+    ("sv", "Nätverket för integration träffas i maj", ""),
+    ("en", "New indicators of immigrant integration", "The indicators follow employment."),
+    ("fi", "Kotoutumisen indikaattorit päivitetty", ""),
+    ("fi", "Täydennyskoulutusta maahanmuuttajien opettajille", ""),
+    ("en", "E-learning for staff working with refugees", ""),
+    ("fi", "Selkokielinen infograafi kiintiöpakolaisen polusta", ""),
 ]
 
 
