@@ -19,8 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
+from aggregator.cli import COMMAND_MODULES, _load
 from benchmarks.bench_peer_ingest import serve_feed
 from tests.conftest import SITES
 
@@ -54,6 +56,8 @@ NOT_IMPORTED = (
     "pydantic",
     "pydantic_settings",
 )
+
+COMMAND_FILES = {module for module, _ in COMMAND_MODULES.values()}
 
 REPORT_MODULES = """
 import json, sys
@@ -142,3 +146,22 @@ def _health(env: dict[str, str], tmp_path: Path) -> dict[str, Any]:
     found: dict[str, Any] = json.loads(listed.splitlines()[0])
     assert found["id"] == SOURCE
     return found
+
+
+def test_help_lists_every_command_as_its_own_help_says_without_importing_them(
+    tmp_path: Path,
+) -> None:
+    """``aggregator --help`` reads each command's help from its module's source: the listing
+    is the one click makes from the imported commands, and no command module is imported."""
+    listed, loaded = _aggregator(dict(os.environ), tmp_path, "--help")
+    assert not [m for m in loaded if m in COMMAND_FILES or m.startswith("aggregator.web")]
+
+    imported = click.Group(
+        "aggregator", commands={name: _load(*where) for name, where in COMMAND_MODULES.items()}
+    )
+    with click.Context(imported, info_name="aggregator") as context:
+        formatter = context.make_formatter()
+        imported.format_commands(context, formatter)
+    commands = formatter.getvalue()
+    assert commands.count("\n") == len(COMMAND_MODULES) + 1  # the heading, one line each
+    assert commands in listed

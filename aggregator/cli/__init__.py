@@ -10,8 +10,12 @@ One module per command group; this package only assembles them. The command modu
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import sys
+from pathlib import Path
+from typing import TypeGuard
 
 import click
 
@@ -50,11 +54,61 @@ def _load(module: str, attribute: str) -> click.Command:
     return command
 
 
+def _described(module: str, attribute: str) -> click.Command:
+    """A stand-in carrying the help of ``module.attribute`` (its decorator's ``help`` or
+    ``short_help``, else its docstring), read with :mod:`ast` instead of importing the module;
+    the command itself when its source does not say it plainly."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return _load(module, attribute)
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == attribute:
+            texts: dict[str, str] = {}
+            for decorator in node.decorator_list:
+                if _is_command_decorator(decorator):
+                    for keyword in decorator.keywords:
+                        if keyword.arg in ("help", "short_help") and isinstance(
+                            keyword.value, ast.Constant
+                        ):
+                            texts[keyword.arg] = str(keyword.value.value)
+            return click.Command(
+                attribute,
+                help=texts.get("help") or ast.get_docstring(node),
+                short_help=texts.get("short_help"),
+            )
+    return _load(module, attribute)
+
+
+def _is_command_decorator(node: ast.expr) -> TypeGuard[ast.Call]:
+    """``@click.command(...)``, ``@click.group(...)`` or ``@<group>.command(...)``."""
+    if not isinstance(node, ast.Call):
+        return False
+    called = node.func
+    name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+    return name in ("command", "group")
+
+
 class _LazyGroup(click.Group):
     """The top-level group: commands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMAND_MODULES, *self.commands})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The ``Commands`` section of ``--help``, as click writes it, from each command's own
+        help text read from its module's source: listing the commands imports none of them
+        (``aggregator --help`` imported the web app, the digests and the tagger to list them)."""
+        listed = [
+            (name, self.commands.get(name) or _described(*COMMAND_MODULES[name]))
+            for name in self.list_commands(ctx)
+        ]
+        shown = [(name, command) for name, command in listed if not command.hidden]
+        if not shown:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in shown])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
