@@ -252,7 +252,7 @@ def run(subscribers: int = DEFAULT_SUBSCRIBERS, items: int = DEFAULT_ITEMS) -> d
         _store_subscribers(engine, subscribers, tags, rng)
         with smtp_sink_process() as (port, sink_output):
             settings = Settings(
-                _env_file=None,
+                _env_file=None,  # type: ignore[call-arg]
                 database_url=url,
                 smtp_host="127.0.0.1",
                 smtp_port=port,

@@ -53,8 +53,6 @@ NOT_IMPORTED = (
     "starlette",
     "fastapi",
     "alembic",
-    "pydantic",
-    "pydantic_settings",
 )
 
 COMMAND_FILES = {module for module, _ in COMMAND_MODULES.values()}

@@ -86,7 +86,9 @@ def _fetcher(settings: Settings, live: bool, root: Path, clock: Clock) -> Iterat
             yield fetcher
         return
     with MirrorServer(root) as mirror:
-        offline = settings.copy_with(mirror_url=mirror.url, mirror_hosts=[], host_delay=0.0)
+        offline = settings.model_copy(
+            update={"mirror_url": mirror.url, "mirror_hosts": [], "host_delay": 0.0}
+        )
         with Fetcher(offline, clock=clock) as fetcher:
             yield fetcher
 

@@ -26,8 +26,8 @@ def own_server(tmp_path: Path) -> Iterator[LiveServer]:
         MirrorServer(write_list_site(tmp_path / "sites")) as mirror,
         serve_app(tmp_path / "app") as server,
     ):
-        server.runtime.settings = server.runtime.settings.copy_with(
-            mirror_url=mirror.url, host_delay=0.0, retries=0
+        server.runtime.settings = server.runtime.settings.model_copy(
+            update={"mirror_url": mirror.url, "host_delay": 0.0, "retries": 0}
         )
         yield server
 

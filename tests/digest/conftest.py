@@ -84,7 +84,7 @@ def make_settings(**overrides: Any) -> Settings:
         "config_dir": "/nonexistent-config",
         **overrides,
     }
-    return Settings(_env_file=None, **values)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True)
@@ -230,6 +230,6 @@ def runner(seeded: Engine, settings: Settings, clock: FixedClock) -> DigestRunne
 def runtime(
     database_url: str, seeded: Engine, settings: Settings, clock: FixedClock
 ) -> Iterator[Runtime]:
-    rt = Runtime(settings.copy_with(database_url=database_url), clock=clock)
+    rt = Runtime(settings.model_copy(update={"database_url": database_url}), clock=clock)
     yield rt
     rt.close()

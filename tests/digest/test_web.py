@@ -209,7 +209,7 @@ def test_tampered_link_is_refused(client: TestClient) -> None:
 def test_mail_server_down_gives_a_clear_page(runtime: Runtime, seeded: Engine) -> None:
     with SmtpSink() as probe:
         port = probe.port
-    runtime.settings = runtime.settings.copy_with(smtp_port=port)
+    runtime.settings = runtime.settings.model_copy(update={"smtp_port": port})
     with TestClient(create_app(runtime), base_url="http://127.0.0.1") as client:
         response = client.post(
             "/subscribe",

@@ -38,7 +38,7 @@ FetcherFactory = Callable[..., Fetcher]
 
 
 def make_settings(**overrides: Any) -> Settings:
-    return Settings(_env_file=None, **{**TEST_SETTINGS, **overrides})
+    return Settings(_env_file=None, **{**TEST_SETTINGS, **overrides})  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ class Crawler:
 
     def run(self, *routes: Route) -> RunReport:
         with MirrorServer(self.root, clock=self.clock, extra_routes={HOST: list(routes)}) as m:
-            settings = Settings(
+            settings = Settings(  # type: ignore[call-arg]
                 _env_file=None, mirror_url=m.url, host_delay=0.0, retries=0, obey_robots=False
             )
             with Fetcher(settings, clock=self.clock) as fetcher:
@@ -325,7 +325,7 @@ def test_an_exception_while_tagging_or_extracting_one_story_costs_only_that_stor
 
     monkeypatch.setattr(module, step, flaky)
     with MirrorServer(crawler.root, clock=crawler.clock, extra_routes={HOST: ROUTES}) as m:
-        settings = Settings(
+        settings = Settings(  # type: ignore[call-arg]
             _env_file=None, mirror_url=m.url, host_delay=0.0, retries=0, obey_robots=False
         )
         with Fetcher(settings, clock=crawler.clock) as fetcher:

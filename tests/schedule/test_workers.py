@@ -69,7 +69,7 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
         shutil.copyfile(PROJECT_ROOT / "config" / name, config / name)
     (config / "sources.toml").write_text(sources_toml(SOURCES), encoding="utf-8")
     (config / "schedule.toml").write_text(SCHEDULE, encoding="utf-8")
-    settings = Settings(
+    settings = Settings(  # type: ignore[call-arg]
         _env_file=None, database_url=database_url, config_dir=config, crawl_workers=SOURCES
     )
     built = Runtime(settings)

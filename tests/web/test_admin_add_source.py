@@ -33,8 +33,8 @@ VALUE = re.compile(r'<input type="(?:text|hidden|number)" id="(\w+)" name="\w+" 
 @pytest.fixture
 def mirror(runtime: Runtime, tmp_path: Path) -> Iterator[MirrorServer]:
     with MirrorServer(write_list_site(tmp_path / "sites")) as server:
-        runtime.settings = runtime.settings.copy_with(
-            mirror_url=server.url, host_delay=0.0, retries=0
+        runtime.settings = runtime.settings.model_copy(
+            update={"mirror_url": server.url, "host_delay": 0.0, "retries": 0}
         )
         yield server
 

@@ -109,8 +109,8 @@ def test_fetch_now_returns_at_once_and_runs_the_source_in_the_background(
     with session_scope(engine) as session:
         assert SourceStore(session).all_states().get("test-feed") is None  # nothing ran yet
     with MirrorServer(write_mirror_site(tmp_path / "sites")) as mirror:
-        runtime.settings = runtime.settings.copy_with(
-            mirror_url=mirror.url, host_delay=0.0, retries=0
+        runtime.settings = runtime.settings.model_copy(
+            update={"mirror_url": mirror.url, "host_delay": 0.0, "retries": 0}
         )
         jobs.started[0][1]()  # what the background thread runs
     with session_scope(engine) as session:
@@ -128,8 +128,8 @@ def test_a_failing_background_fetch_is_recorded_on_the_health_row(
     admin_client: TestClient, runtime: Runtime, engine: Engine, jobs: Jobs, seeded: Seeded
 ) -> None:
     post(admin_client, "/admin/sources/test-feed/fetch")
-    runtime.settings = runtime.settings.copy_with(
-        mirror_url="http://127.0.0.1:9", retries=0, connect_timeout=0.5
+    runtime.settings = runtime.settings.model_copy(
+        update={"mirror_url": "http://127.0.0.1:9", "retries": 0, "connect_timeout": 0.5}
     )
     jobs.started[0][1]()
     with session_scope(engine) as session:
