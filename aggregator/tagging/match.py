@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -170,7 +170,7 @@ class Tagger:
         hit_terms = set().union(*hits.values())
         assignments = [
             assignment
-            for planned in plan.rules
+            for planned in plan.rules_hit_by(hit_terms)
             if planned.could_fire(hit_terms, item.source_id)
             for assignment in self._apply(planned.rule, hits, language)
         ]
@@ -326,6 +326,30 @@ class _LanguagePlan:
     index: TermIndex
     rules: tuple[_PlannedRule, ...]
     fields: tuple[str, ...]
+    # Rule positions by the terms that can make them fire; rules with no such term (they
+    # fire on what no text has, or on nothing at all) are in every answer.
+    _by_term: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _always: frozenset[int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_term: dict[str, list[int]] = {}
+        always = set()
+        for position, planned in enumerate(self.rules):
+            terms = planned.any_terms.union(*planned.all_groups)
+            if not terms:
+                always.add(position)
+            for term in terms:
+                by_term.setdefault(term, []).append(position)
+        object.__setattr__(self, "_by_term", {t: tuple(p) for t, p in by_term.items()})
+        object.__setattr__(self, "_always", frozenset(always))
+
+    def rules_hit_by(self, hit_terms: set[str]) -> list[_PlannedRule]:
+        """The rules, in order, that have a hit term or none at all: every other rule has
+        a term set that no hit meets, so :meth:`_PlannedRule.could_fire` is False for it."""
+        positions = set(self._always)
+        for term in hit_terms:
+            positions.update(self._by_term.get(term, ()))
+        return [self.rules[position] for position in sorted(positions)]
 
 
 def evaluate_rule(rule: Rule, hits: FieldHits) -> tuple[Match, ...] | None:

@@ -51,3 +51,21 @@ def test_remembered_candidates_find_what_trying_every_pattern_finds(
         found_terms += len(plain)
         found_masks += len(masked)
     assert found_terms > 1000 and found_masks > 10  # real matches were compared
+
+
+def test_the_rules_looked_up_by_hit_terms_are_every_rule_that_could_fire(
+    morphology: Morphology,
+) -> None:
+    tagger = load_default_tagger(CONFIG_DIR, morphology=morphology)
+    sources = {"", *(source for rule in tagger.rules for source in rule.sources)}
+    fired = 0
+    for text, language in _texts():
+        plan = tagger._plan(language)
+        words = morphology.analyse_text(text, language)
+        hit_terms = set(plan.index.find(words))
+        looked_up = plan.rules_hit_by(hit_terms)
+        for source in sources:
+            every = [r for r in plan.rules if r.could_fire(hit_terms, source)]
+            assert [r for r in looked_up if r.could_fire(hit_terms, source)] == every
+            fired += len(every)
+    assert fired > 500
