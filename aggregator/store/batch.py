@@ -45,6 +45,9 @@ from aggregator.store.tags import mark_untagged
 from aggregator.types import Item
 
 EDIT_BASIS = ("kind", "first_seen_at", "grant", "edits")
+# Rows per bulk INSERT: the driver's parameters for a whole crawl at once were the run's peak
+# memory (10,000 stories: +25 MB for the stories, +16 MB for their tags).
+INSERT_ROWS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,15 +233,14 @@ def write_plan(session: Session, plan: BatchPlan, now: datetime) -> RealIds:
     real = _insert_stories(session, pending, len(plan.new_stories))
     if changes:
         session.execute(update(ItemRow), [{"id": i, **values} for i, values in changes.items()])
-    if plan.new_keys:
+    for keys in chunked(plan.new_keys, INSERT_ROWS):
         session.execute(
-            insert(bulk_table(StoryKey)),
-            [{"key": key, "item_id": real(i)} for i, key in plan.new_keys],
+            insert(bulk_table(StoryKey)), [{"key": key, "item_id": real(i)} for i, key in keys]
         )
-    if plan.new_sightings:
+    for sightings in chunked(plan.new_sightings, INSERT_ROWS):
         session.execute(
             insert(bulk_table(Sighting)),
-            [_sighting_values(real(i), item, now) for i, item in plan.new_sightings],
+            [_sighting_values(real(i), item, now) for i, item in sightings],
         )
     if plan.touched_sightings:
         session.execute(
@@ -307,7 +309,8 @@ def _insert_stories(session: Session, values: list[dict[str, Any]], count: int) 
         # plain values, because building an ORM row per story cost more than storing it.
         table = bulk_table(ItemRow)
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        new_ids = list(session.execute(statement, values).scalars())
+        for chunk in chunked(values, INSERT_ROWS):
+            new_ids.extend(session.execute(statement, chunk).scalars())
     ids = dict(zip(range(PENDING_IDS, PENDING_IDS + count), new_ids, strict=True))
     mark_untagged(session, ids.values())
     return RealIds(ids)

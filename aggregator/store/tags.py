@@ -232,8 +232,8 @@ class TagStore:
             rows += _tag_rows(item_id, wanted, now)
         for chunk in chunked(retagged):
             self.session.exec(delete(ItemTag).where(col(ItemTag.item_id).in_(chunk)))
-        if rows:
-            self.session.execute(insert(bulk_table(ItemTag)), rows)
+        for batch in chunked(rows, 1000):  # the driver's parameters for all at once cost memory
+            self.session.execute(insert(bulk_table(ItemTag)), batch)
         if changed:
             versions.bump(self.session, now)
         return changed
