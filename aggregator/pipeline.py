@@ -106,7 +106,8 @@ class Crawl:
 
     items: list[RawItem] = field(default_factory=list)
     article_urls: set[str] = field(default_factory=set)
-    fresh_pages: list[Page] = field(default_factory=list)
+    fresh_pages: list[Page] = field(default_factory=list)  # their bodies dropped once parsed
+    page_hashes: list[str] = field(default_factory=list)  # the bodies' hashes, in that order
     pages_fetched: int = 0
     pages_not_modified: int = 0
     pages_parsed: int = 0
@@ -128,7 +129,8 @@ class Crawl:
         return [f for f in self.page_failures if f.what == "article"]
 
     def absorb(self, page: Page, result: ParseResult) -> None:
-        self.fresh_pages.append(page)
+        self.page_hashes.append(body_hash(page.body))
+        self.fresh_pages.append(replace(page, body=b""))  # a feed's bytes need not stay
         self.pages_parsed += 1
         self.items.extend(result.items)
         self.article_urls.update(result.article_urls)
@@ -608,12 +610,10 @@ def _validators(crawl: Crawl) -> list[PageValidators]:
     from aggregator.store.ingest import PageValidators
 
     found = []
-    for page in crawl.fresh_pages:
+    for page, content_hash in zip(crawl.fresh_pages, crawl.page_hashes, strict=True):
         validators = Validators.from_page(page) or Validators()
         found.append(
-            PageValidators(
-                page.url, validators.etag, validators.last_modified, body_hash(page.body)
-            )
+            PageValidators(page.url, validators.etag, validators.last_modified, content_hash)
         )
     return found
 

@@ -64,12 +64,16 @@ def clean_whitespace(text: str, *, keep_paragraphs: bool = False) -> str:
     With ``keep_paragraphs`` a blank line still separates paragraphs (and a single newline
     inside a paragraph survives as a line break), so article text keeps its shape.
     """
+    given = text
     text = _INVISIBLE.sub("", _CONTROL.sub(" ", without_surrogates(text)))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not keep_paragraphs:
-        return " ".join(text.split())
-    paragraphs = (_clean_paragraph(p) for p in _PARAGRAPH_BREAK.split(text))
-    return "\n\n".join(p for p in paragraphs if p)
+        cleaned = " ".join(text.split())
+    else:
+        paragraphs = (_clean_paragraph(p) for p in _PARAGRAPH_BREAK.split(text))
+        cleaned = "\n\n".join(p for p in paragraphs if p)
+    # Text cleaned already (a normalised story's, cleaned again) stays one string, not two.
+    return given if cleaned == given else cleaned
 
 
 def _clean_paragraph(paragraph: str) -> str:

@@ -112,3 +112,12 @@ class TestTruncate:
     @given(st.text(max_size=400), st.integers(min_value=2, max_value=300))
     def test_never_exceeds_the_limit(self, text: str, limit: int) -> None:
         assert len(truncate(text, limit)) <= limit
+
+
+@pytest.mark.parametrize("keep_paragraphs", [False, True])
+def test_clean_text_cleaned_again_is_the_same_string(keep_paragraphs: bool) -> None:
+    messy = "  Haku  avataan\u00ad 2.3.2026.\r\n\r\n\r\nToinen   kappale.\n rivi "
+    cleaned = clean_whitespace(messy, keep_paragraphs=keep_paragraphs)
+    assert cleaned != messy and "\u00ad" not in cleaned and "  " not in cleaned
+    again = clean_whitespace(cleaned, keep_paragraphs=keep_paragraphs)
+    assert again == cleaned and again is cleaned  # a story's text is kept once, not twice
