@@ -32,6 +32,7 @@ from aggregator.publish.render.opml import (
 )
 from aggregator.sources.registry import SourceConfig
 from aggregator.store.feeds import active_tags, content_version, feed_stories
+from aggregator.types import LANGUAGES
 
 log = logging.getLogger(__name__)
 GZIP_LEVEL = 9
@@ -159,6 +160,10 @@ class FeedBuilder:
             tags=tags,
             sources=source_display_names(sources),
             listed_sources=tuple(source.id for source in sources if source.enabled),
+            publishers={
+                source.id: {language: source.publisher_in(language) for language in LANGUAGES}
+                for source in sources
+            },
         )
 
     def _sources(self) -> list[SourceConfig]:

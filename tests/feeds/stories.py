@@ -306,6 +306,12 @@ def catalogue() -> Catalogue:
         tags={tag_id: TagLabel(kind, fi, sv, en) for tag_id, kind, fi, sv, en in TAXONOMY},
         sources=SOURCE_PUBLISHERS,
         listed_sources=tuple(SOURCE_PUBLISHERS),
+        publishers={
+            "kotoutuminen-uutiset": {
+                "sv": "Kompetenscentret för integration av invandrare",
+                "en": "Centre of Expertise in Immigrant Integration",
+            }
+        },
     )
 
 

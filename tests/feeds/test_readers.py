@@ -120,7 +120,7 @@ def assert_same_stories(
         expected_title = clean_text(story.title)
         assert title == expected_title or title.startswith(f"{expected_title} ("), where
         assert link == to_uri(story.url), where
-        assert author == publisher(story, live.catalogue), where
+        assert author == publisher(story, live.catalogue, spec.language), where
 
 
 # --- newsboat --------------------------------------------------------------------------

@@ -189,6 +189,31 @@ def test_rss_names_the_publisher_with_dc_creator_never_author() -> None:
     assert creators["Kuntapaikat & korvaukset vuonna 2027"] == "Kotoutumisen osaamiskeskus"
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fi", "Kotoutumisen osaamiskeskus"),
+        ("sv", "Kompetenscentret för integration av invandrare"),
+        ("en", "Centre of Expertise in Immigrant Integration"),
+    ],
+)
+def test_the_publisher_is_named_in_the_feeds_language_where_configured(
+    language: str, expected: str
+) -> None:
+    spec = FeedSpec(FeedKind.ALL, language=language)
+    rss = etree.fromstring(feed_bytes(spec, FeedFormat.RSS))
+    creators = {
+        item.findtext("title"): item.findtext(f"{{{validity.DC}}}creator")
+        for item in rss.findall("channel/item")
+    }
+    assert expected in creators.values()
+    # a source with no name in that language keeps its configured one
+    assert "Keski-Suomen hyvinvointialue" in creators.values()
+    atom = etree.fromstring(feed_bytes(spec, FeedFormat.ATOM))
+    names = {n.text for n in atom.iter("{http://www.w3.org/2005/Atom}name")}
+    assert expected in names
+
+
 def test_links_are_absolute_ascii_uris() -> None:
     rss = etree.fromstring(feed_bytes(FeedSpec(FeedKind.ALL), FeedFormat.RSS))
     links = [item.findtext("link") for item in rss.findall("channel/item")]

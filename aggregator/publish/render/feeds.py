@@ -170,7 +170,7 @@ def build_entry(
         summary_text=" ".join([*facts, summary]).strip() or title,
         published=published,
         updated=entry_updated(story),
-        author=publisher(story, catalogue),
+        author=publisher(story, catalogue, language),
         language=story.language,
         categories=categories(story, language, catalogue, base_url),
         grant=grant_fields(story.grant) if story.grant else None,
@@ -232,8 +232,11 @@ def entry_updated(story: StoryView) -> datetime:
     return _seconds(max(moments))
 
 
-def publisher(story: StoryView, catalogue: Catalogue) -> str:
-    named = clean_text(story.publisher)
+def publisher(story: StoryView, catalogue: Catalogue, language: str = "") -> str:
+    """Who published the story: its source's publisher named in the feed's language where the
+    configuration gives that name, else as stored, else the source's name."""
+    translated = catalogue.publishers.get(story.primary_source_id, {}).get(language, "")
+    named = translated or clean_text(story.publisher)
     return named or catalogue.sources.get(story.primary_source_id) or SITE_NAME
 
 

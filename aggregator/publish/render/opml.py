@@ -11,7 +11,7 @@ catalogue from the database and ``config/sources.toml``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime as rfc822
 from enum import StrEnum
@@ -146,6 +146,9 @@ class Catalogue:
     tags: Mapping[str, TagLabel]
     sources: Mapping[str, str]
     listed_sources: tuple[str, ...] = ()
+    # Each source's publisher in the UI languages where its configuration names it
+    # ({"kotoutuminen-uutiset": {"en": "Centre of Expertise in Immigrant Integration (TEM)"}}).
+    publishers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def ids(self, kind: str) -> tuple[str, ...]:
         if kind == "source":
