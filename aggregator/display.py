@@ -14,6 +14,7 @@ from typing import Protocol
 
 from aggregator.clock import HELSINKI
 from aggregator.health import RunReport
+from aggregator.types import LANGUAGES
 
 
 def local(moment: datetime) -> datetime:
@@ -147,6 +148,12 @@ def source_display_names_in(sources: Sequence[NamedInLanguages], language: str) 
     return source_display_names(
         [_Named(s.id, s.publisher_in(language), s.list_name_in(language)) for s in sources]
     )
+
+
+def publisher_names(sources: Sequence[NamedInLanguages]) -> dict[str, dict[str, str]]:
+    """Each source's publisher in every UI language (as configured where no translation is
+    given): what feeds and digests name a story's publisher by, in their language."""
+    return {s.id: {language: s.publisher_in(language) for language in LANGUAGES} for s in sources}
 
 
 # Funders are stored under their Finnish names (aggregator.grants.parties.FUNDERS); a Swedish or

@@ -9,6 +9,7 @@ subscriber's last digest was composed, and which of the candidates a subscriber 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,15 +18,19 @@ from email.message import EmailMessage
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock
-from aggregator.errors import DeliveryError
+from aggregator.display import publisher_names
+from aggregator.errors import ConfigError, DeliveryError
 from aggregator.publish.choose import Digest, StoryPool, TagInfo, compose, window_start
 from aggregator.publish.render.digest import StoryFragments, digest_message
 from aggregator.publish.render.message import Sender
 from aggregator.publish.tokens import LinkBuilder, LinkSigner
 from aggregator.settings import Settings
+from aggregator.sources.registry import load_sources
 from aggregator.store import mailing
 from aggregator.store.models import TagRow
 from aggregator.store.subscribers import SubscriberView
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,17 @@ class DigestComposer:
         tags = _tag_infos(rows)
         starts = [window_start(s, now, last_sent.get(s.id)) for s in subscribers]
         stories = mailing.candidate_stories(self.engine, min(starts), now) if starts else []
-        return Materials(now, tags, StoryPool(stories), last_sent, StoryFragments(tags, now))
+        fragments = StoryFragments(tags, now, self._publishers())
+        return Materials(now, tags, StoryPool(stories), last_sent, fragments)
+
+    def _publishers(self) -> dict[str, dict[str, str]]:
+        """The configured sources' publishers in each language (none when the source list
+        cannot be read: a digest then names publishers as stored, and still goes out)."""
+        try:
+            return publisher_names(load_sources(self.settings.config_dir / "sources.toml"))
+        except ConfigError as error:
+            log.error("digests: publishers as stored; source list unreadable: %s", error)
+            return {}
 
     def delivered(
         self, subscribers: Sequence[SubscriberView], materials: Materials

@@ -91,3 +91,29 @@ def test_news_languages_choose_the_stories_and_the_version_shown() -> None:
     assert SV[0] in rendered.text and FI[0] not in rendered.text
     assert "Vain suomeksi" not in rendered.text
     assert "Muilla kielillä:" in rendered.text and FI[1] in rendered.text
+
+
+def test_the_publisher_is_named_in_the_digests_language_where_configured() -> None:
+    source = release().primary_source_id
+    publishers = {source: {"fi": "Kotoutumisen osaamiskeskus", "en": "Integration Centre"}}
+    for language, expected in (("fi", "Kotoutumisen osaamiskeskus"), ("en", "Integration Centre")):
+        reader = subscriber(audiences=("municipalities",), language=language)
+        links = LinkBuilder(LinkSigner("secret", FixedClock(NOW)), BASE_URL)
+        rendered = render_digest(
+            compose(reader, [release()], TAGS, NOW),
+            StoryFragments(TAGS, NOW, publishers),
+            links.for_subscriber(reader.id, reader.token_version),
+            BASE_URL,
+        )
+        assert f"· {expected}" in rendered.text and f"· {expected}" in rendered.html
+    # a language the configuration does not name keeps the stored publisher
+    reader = subscriber(audiences=("municipalities",), language="sv")
+    links = LinkBuilder(LinkSigner("secret", FixedClock(NOW)), BASE_URL)
+    rendered = render_digest(
+        compose(reader, [release()], TAGS, NOW),
+        StoryFragments(TAGS, NOW, publishers),
+        links.for_subscriber(reader.id, reader.token_version),
+        BASE_URL,
+    )
+    stored = release().publisher or source
+    assert f"· {stored}" in rendered.text

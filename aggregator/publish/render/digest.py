@@ -59,9 +59,16 @@ class StoryFragments:
     language, so 10,000 digests of 500 stories cost 1,500 story renders, not 500,000.
     Make one per run (stories may change between runs)."""
 
-    def __init__(self, tags: Mapping[str, TagInfo], now: datetime) -> None:
+    def __init__(
+        self,
+        tags: Mapping[str, TagInfo],
+        now: datetime,
+        publishers: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.tags = tags
         self.now = now  # for "days left": one run renders within one day
+        # source id -> language -> publisher (aggregator.display.publisher_names)
+        self.publishers = publishers or {}
         self._html: dict[tuple[int, str, str], Markup] = {}
         self._text: dict[tuple[int, str, str], str] = {}
 
@@ -87,8 +94,10 @@ class StoryFragments:
         return tag.label(language) if tag is not None else tag_id
 
     def _context(self, story: StoryView, language: str) -> dict[str, object]:
+        named = self.publishers.get(story.primary_source_id, {}).get(language, "")
         return {
             "story": story,
+            "publisher": named or story.publisher or story.primary_source_id,
             "versions": [
                 (LANGUAGE_NAMES.get(v.language, v.language), safe_link(v.url))
                 for v in story.other_versions
