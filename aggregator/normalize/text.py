@@ -174,7 +174,7 @@ def _text_parser() -> tuple[etree.HTMLParser, _TextEvents]:
     found: tuple[etree.HTMLParser, _TextEvents] | None = getattr(_parsers, "current", None)
     if found is None:
         target = _TextEvents()
-        found = (etree.HTMLParser(target=target, strip_cdata=False, recover=True), target)
+        found = (etree.HTMLParser(target=target, recover=True), target)
     return found
 
 

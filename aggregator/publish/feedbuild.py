@@ -19,7 +19,7 @@ from email.utils import format_datetime
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock, helsinki_date, start_of_day
-from aggregator.display import publisher_names, source_display_names
+from aggregator.display import publisher_names, source_display_names, source_display_names_in
 from aggregator.errors import ConfigError
 from aggregator.publish.render.feeds import EPOCH, build_document, render
 from aggregator.publish.render.opml import (
@@ -32,6 +32,7 @@ from aggregator.publish.render.opml import (
 )
 from aggregator.sources.registry import SourceConfig
 from aggregator.store.feeds import active_tags, content_version, feed_stories
+from aggregator.types import LANGUAGES
 
 log = logging.getLogger(__name__)
 GZIP_LEVEL = 9
@@ -160,6 +161,9 @@ class FeedBuilder:
             sources=source_display_names(sources),
             listed_sources=tuple(source.id for source in sources if source.enabled),
             publishers=publisher_names(sources),
+            sources_in={
+                language: source_display_names_in(sources, language) for language in LANGUAGES
+            },
         )
 
     def _sources(self) -> list[SourceConfig]:

@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 
 from aggregator.publish.render.feeds import build_document, feed_scope, render, story_guid, to_uri
-from aggregator.publish.render.opml import FeedFormat, FeedKind, FeedSpec, render_opml
+from aggregator.publish.render.opml import FeedFormat, FeedKind, FeedSpec, describe, render_opml
 from aggregator.store.queries import StoryView
 from tests.feeds import validity
 from tests.feeds.stories import (
@@ -380,3 +380,17 @@ def _json_item(key: str, language: str = "fi") -> dict[str, Any]:
     )
     item: dict[str, Any] = feed["items"][0]
     return item
+
+
+def test_source_feeds_are_titled_in_the_feeds_language_where_the_name_is_configured() -> None:
+    names = replace(
+        catalogue(),
+        sources_in={"en": {"kotoutuminen-uutiset": "Centre of Expertise: News"}},
+    )
+    source = FeedSpec(FeedKind.SOURCE, sources=("kotoutuminen-uutiset",), language="en")
+    title, about = describe(source, names)
+    assert "Centre of Expertise: News" in title and "Centre of Expertise: News" in about
+    custom = FeedSpec(FeedKind.CUSTOM, sources=("kotoutuminen-uutiset", "eusa-amif"), language="en")
+    assert "Centre of Expertise: News, Sisäministeriö, EU-rahastot" in describe(custom, names)[1]
+    finnish = replace(source, language="fi")
+    assert "Kotoutumisen osaamiskeskus" in describe(finnish, names)[0]

@@ -149,11 +149,19 @@ class Catalogue:
     # Each source's publisher in the UI languages where its configuration names it
     # ({"kotoutuminen-uutiset": {"en": "Centre of Expertise in Immigrant Integration (TEM)"}}).
     publishers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The sources' names (``sources``) in each UI language where their configuration gives
+    # them: language -> source id -> name (aggregator.display.source_display_names_in).
+    sources_in: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def ids(self, kind: str) -> tuple[str, ...]:
         if kind == "source":
             return tuple(self.sources)
         return tuple(tag_id for tag_id, label in self.tags.items() if label.kind == kind)
+
+    def source_name(self, source_id: str, language: str) -> str:
+        """The source's name in ``language`` where known, else its configured name."""
+        named = self.sources_in.get(language, {}).get(source_id)
+        return named or self.sources.get(source_id, source_id)
 
     def label(self, tag_id: str, language: str) -> str:
         found = self.tags.get(tag_id)
@@ -189,7 +197,7 @@ def describe(spec: FeedSpec, catalogue: Catalogue) -> tuple[str, str]:
         name = catalogue.label(spec.subject, lang)
         about = gettext(lang, "News on the topic: %(label)s", label=name)
     elif spec.kind is FeedKind.SOURCE:
-        name = catalogue.sources.get(spec.subject, spec.subject)
+        name = catalogue.source_name(spec.subject, lang)
         about = gettext(lang, "News published by %(publisher)s", publisher=name)
     else:
         name, about = _describe_custom(spec, catalogue)
@@ -204,7 +212,7 @@ def _describe_custom(spec: FeedSpec, catalogue: Catalogue) -> tuple[str, str]:
         gettext(
             lang,
             "Sources: %(labels)s",
-            labels=", ".join(catalogue.sources.get(s, s) for s in spec.sources),
+            labels=", ".join(catalogue.source_name(s, lang) for s in spec.sources),
         ),
         gettext(lang, "Languages: %(labels)s", labels=", ".join(spec.item_languages)),
     ]
