@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 
 from aggregator.clock import Clock
-from aggregator.display import source_display_names
+from aggregator.display import source_display_names, source_display_names_in
 from aggregator.errors import ConfigError
 from aggregator.publish.choose import TagInfo
 from aggregator.publish.forms import Choices, SourceChoice
@@ -98,7 +98,7 @@ class Subscriptions:
 
     # --- choices -------------------------------------------------------------------------
 
-    def choices(self) -> Choices:
+    def choices(self, language: str | None = None) -> Choices:
         """Audiences and topics from the taxonomy in the database; enabled configured sources."""
         rows = mailing.taxonomy(self.engine)
         tags = [
@@ -113,18 +113,23 @@ class Subscriptions:
         return Choices(
             audiences=tuple(t for t in tags if t.kind == "audience"),
             topics=tuple(t for t in tags if t.kind == "topic"),
-            sources=self._sources(),
+            sources=self._sources(language),
         )
 
-    def _sources(self) -> tuple[SourceChoice, ...]:
+    def _sources(self, language: str | None = None) -> tuple[SourceChoice, ...]:
         """Sources a reader may choose: enabled in the configuration and not switched off by
-        an admin (the switch applies at once), each under its distinct name."""
+        an admin (the switch applies at once), each under its distinct name (in ``language``
+        where the configuration names it so)."""
         try:
             sources = load_sources(self.settings.config_dir / "sources.toml")
         except ConfigError:
             return ()
         states = read_states(self.engine)
-        names = source_display_names(sources)
+        names = (
+            source_display_names(sources)
+            if language is None
+            else source_display_names_in(sources, language)
+        )
         return tuple(
             SourceChoice(s.id, names[s.id])
             for s in sources

@@ -257,3 +257,13 @@ def test_a_search_with_more_matches_than_it_counts_says_so_and_pages_on(
     second = client.get("/?q=integration&page=2&lang=en").text
     assert "2 stories" in second and "More than" not in second
     assert titles(second) == everything[1:] and 'rel="next"' not in second
+
+
+@pytest.mark.parametrize("path", ["/feeds", "/subscribe"])
+def test_feeds_page_and_subscribe_form_name_sources_in_the_pages_language(
+    client: TestClient, seeded: Seeded, path: str
+) -> None:
+    assert "Centre of Expertise in Immigrant Integration" in client.get(f"{path}?lang=en").text
+    assert "Kompetenscentret för integration" in client.get(f"{path}?lang=sv").text
+    finnish = client.get(f"{path}?lang=fi").text
+    assert "Kotoutumisen osaamiskeskus" in finnish and "Centre of Expertise" not in finnish

@@ -45,7 +45,7 @@ def feeds_page(
     chosen = [o for o in options if o.id in request.query_params.getlist("tag")]
     custom_query = urlencode([(o.kind, o.id) for o in chosen])
     sources = runtime.sources()
-    names = source_names(sources)
+    names = source_names(sources, language)
     return render_page(
         request,
         "pages/feeds.html",

@@ -107,7 +107,7 @@ def _form_values(preferences: Preferences) -> SubmittedForm:
 @router.get("/subscribe", response_class=HTMLResponse)
 def subscribe_form(request: Request, runtime: RuntimeDep, language: Language) -> HTMLResponse:
     form = SubmittedForm(frequency="weekly", language=language)
-    choices = _service(runtime).choices()
+    choices = _service(runtime).choices(language)
     return _page(request, "subscribe.html", language, form=form, choices=choices, errors={})
 
 
@@ -116,7 +116,7 @@ def subscribe_submit(
     request: Request, runtime: RuntimeDep, language: Language, form: Form
 ) -> HTMLResponse:
     service = _service(runtime)
-    choices = service.choices()
+    choices = service.choices(language)
     checked = check_subscription(_submitted(form, with_email=True), choices)
     if not checked.ok or checked.preferences is None:
         return _form_errors(request, language, checked, choices)
@@ -171,7 +171,7 @@ def _preferences_page(
         422 if checked and not checked.ok else 200,
         subscriber=subscriber,
         form=form,
-        choices=service.choices(),
+        choices=service.choices(subscriber.language),
         errors=checked.errors if checked else {},
         saved=saved,
         links=service.links_for(subscriber),
