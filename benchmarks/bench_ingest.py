@@ -57,7 +57,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.clock import FixedClock
 from aggregator.fetch import Fetcher
-from aggregator.health import RunStatus
 from aggregator.normalize.urls import canonical_url
 from aggregator.pipeline import Services, crawl_source, run_source
 from aggregator.sources.registry import SourceConfig, load_sources
@@ -65,7 +64,13 @@ from aggregator.store.db import create_all, make_engine, make_nullpool_engine, s
 from aggregator.store.tagging import TaggerProvider, seed_tagging
 from aggregator.tagging.morphology import create_morphology
 from aggregator.types import Page
-from benchmarks.common import DEFAULT_POSTGRES_URL, PeakRSS, figure, scratch_postgres
+from benchmarks.common import (
+    DEFAULT_POSTGRES_URL,
+    PeakRSS,
+    figure,
+    raise_on_failed_runs,
+    scratch_postgres,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
@@ -366,9 +371,7 @@ def ingest(workload: Workload, database_url: str) -> dict[str, Any]:
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     finally:
         engine.dispose()
-    failed = [r for r in reports if r.status is not RunStatus.OK]
-    if failed:
-        raise RuntimeError(f"{len(failed)} run(s) failed, first: {failed[0].error_message}")
+    raise_on_failed_runs(reports)
     return {
         "seconds": seconds,
         "cpu": cpu,

@@ -53,13 +53,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.clock import SystemClock
 from aggregator.fetch import Fetcher
-from aggregator.health import RunStatus
 from aggregator.pipeline import Services, run_pass
 from aggregator.settings import Settings
 from aggregator.store.db import create_all, make_engine, session_scope
 from aggregator.store.tagging import TaggerProvider, seed_tagging
 from aggregator.tagging.morphology import create_morphology
-from benchmarks.common import DEFAULT_POSTGRES_URL, ROOT, figure, scratch_postgres, versus
+from benchmarks.common import (
+    DEFAULT_POSTGRES_URL,
+    ROOT,
+    figure,
+    raise_on_failed_runs,
+    scratch_postgres,
+    versus,
+)
 from benchmarks.towns import town_sources, varied_crawl_delay
 
 CONFIG = ROOT / "config"
@@ -134,9 +140,7 @@ def one_pass(hosts: int, workers: int, database_url: str, *, varied: bool) -> di
                 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     finally:
         engine.dispose()
-    failed = [r for r in reports if r.status is not RunStatus.OK]
-    if failed:
-        raise RuntimeError(f"{len(failed)} source(s) failed, first: {failed[0].error_message}")
+    raise_on_failed_runs(reports, "source(s)")
     if [r.source_id for r in reports] != [s.id for s in sources]:
         raise RuntimeError("the reports are not in the sources' order")
     polite = max((n - 1) * host_delay(h, varied=varied) for h, n in Counter(seen).items())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import resource
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from aggregator.health import RunReport, RunStatus
 from aggregator.store.db import make_nullpool_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,3 +126,10 @@ def scratch_postgres(name: str, admin_url: str = DEFAULT_POSTGRES_URL) -> Iterat
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         finally:
             admin.dispose()
+
+
+def raise_on_failed_runs(reports: Sequence[RunReport], what: str = "run(s)") -> None:
+    """A benchmark measures only complete passes: any source run that did not end OK stops it."""
+    failed = [r for r in reports if r.status is not RunStatus.OK]
+    if failed:
+        raise RuntimeError(f"{len(failed)} {what} failed, first: {failed[0].error_message}")
