@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from urllib.parse import urljoin
 
 import nh3
 from bs4 import BeautifulSoup, Tag
@@ -219,11 +220,12 @@ def _assemble(flat: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def sanitize_html(markup: str) -> str:
+def sanitize_html(markup: str, *, base: str | None = None) -> str:
     """Markup safe to show: the allow-list above, links with ``rel`` set, no script.
 
-    Only ``href`` survives, and only with http, https or mailto (or a relative address);
-    ``on*`` handlers, ``style``, ``javascript:`` links and comments are removed.
+    Only ``href`` survives, and only with http, https or mailto (or a relative address, made
+    absolute against ``base`` when one is given); ``on*`` handlers, ``style``, ``javascript:``
+    links and comments are removed.
     """
     if not markup.strip():
         return ""
@@ -235,8 +237,18 @@ def sanitize_html(markup: str) -> str:
         link_rel=LINK_REL,
         url_schemes=set(URL_SCHEMES),
         strip_comments=True,
+        attribute_filter=_absolute_href(base) if base else None,
     )
     return cleaned.strip()
+
+
+def _absolute_href(base: str) -> Callable[[str, str, str], str | None]:
+    def absolute(element: str, attribute: str, value: str) -> str | None:
+        if element == "a" and attribute == "href":
+            return urljoin(base, value.strip())
+        return value
+
+    return absolute
 
 
 def truncate(text: str, limit: int = 300, *, ellipsis: str = "…") -> str:

@@ -90,7 +90,15 @@ def _feedparser(source: SourceConfig, page: Page) -> Any:
     still crashes it (``&#56575;``, a lone surrogate, in an Atom summary raises
     UnicodeEncodeError inside it); that is this page's parse failure, not a bug of ours."""
     try:
-        return feedparser.parse(unescape_cdata_markers(page.body), response_headers=_headers(page))
+        return feedparser.parse(
+            unescape_cdata_markers(page.body),
+            response_headers=_headers(page),
+            # Every field is made text or sanitised by us (:func:`_item`), links made absolute
+            # there too: feedparser's own passes would only repeat that work (a sixth of its
+            # time on a 10,000-item feed).
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
     except Exception as exc:  # a third-party parser's failure on this input
         detail = f"{type(exc).__name__}: {exc}"[:300]
         raise ParseError(source.id, page.url, f"feedparser failed on the feed: {detail}") from exc
@@ -237,7 +245,7 @@ def _item(source: SourceConfig, entry: Any, base: str) -> RawItem | None:
         title=_text(entry, "title"),
         summary=clean_whitespace(html_to_text(str(entry.get("summary", "") or ""))),
         body_text=html_to_text(_content(entry)),
-        body_html=sanitize_html(_content(entry)),
+        body_html=sanitize_html(_content(entry), base=_content_base(entry, base)),
         published=published.moment if published else None,
         published_has_time=published.has_time if published else False,
         published_origin="feed" if published else "",
@@ -261,6 +269,15 @@ def _text(entry: Any, key: str) -> str:
 def _content(entry: Any) -> str:
     contents = entry.get("content") or []
     return "".join(str(c.get("value", "")) for c in contents if hasattr(c, "get"))
+
+
+def _content_base(entry: Any, base: str) -> str:
+    """The address the entry's content is relative to: its ``xml:base`` as feedparser tracks
+    it (the feed's own address when none is given), else the feed page's address."""
+    for content in entry.get("content") or []:
+        if hasattr(content, "get") and content.get("base"):
+            return absolute_url(base, str(content["base"])) or base
+    return base
 
 
 def _moment(entry: Any, key: str) -> ParsedDate | None:

@@ -173,6 +173,42 @@ def test_atom_feeds_are_read(sources: dict[str, SourceConfig], page: MakePage) -
     assert item.guid == "urn:1"
 
 
+def test_content_links_are_absolute_and_its_markup_sanitised(
+    sources: dict[str, SourceConfig], page: MakePage
+) -> None:
+    """feedparser is asked neither to sanitise nor to resolve links (we do both): relative links
+    in the content resolve against its xml:base, or the feed's address without one; script,
+    handlers and hidden content never reach the text or the markup."""
+    from dataclasses import replace
+
+    atom = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fi"><title>Uutiset</title><id>urn:x</id>
+<updated>2026-11-19T10:00:00+02:00</updated>
+<entry xml:base="https://kotoutuminen.fi/uutiset/2026/"><title>Yksi</title><id>urn:1</id>
+<link href="yksi"/><summary type="html">Lyhyesti &lt;script&gt;steal()&lt;/script&gt;</summary>
+<content type="html">&lt;p onclick="x()"&gt;Katso &lt;a href="../liite.pdf"&gt;liite&lt;/a&gt;
+&lt;a href="javascript:alert(1)"&gt;tästä&lt;/a&gt;&lt;style&gt;p{}&lt;/style&gt;&lt;/p&gt;</content>
+</entry>
+<entry><title>Kaksi</title><id>urn:2</id><link href="https://kotoutuminen.fi/kaksi"/>
+<content type="html">&lt;a href="/-/ohje"&gt;ohje&lt;/a&gt;&lt;img src="x" onerror="y()"&gt;</content>
+</entry></feed>"""
+    source = replace(sources["valtioneuvosto-tem"], filter=SourceFilter())
+    one, two = (
+        FeedParser()
+        .parse_list(source, page("https://kotoutuminen.fi/feed", atom, "application/atom+xml"))
+        .items
+    )
+    assert one.url == "https://kotoutuminen.fi/uutiset/2026/yksi"
+    assert one.summary == "Lyhyesti"
+    assert one.body_text == "Katso liite tästä"
+    rel = 'rel="noopener noreferrer nofollow"'
+    assert one.body_html == (
+        f'<p>Katso <a href="https://kotoutuminen.fi/uutiset/liite.pdf" {rel}>liite</a>\n'
+        f"<a {rel}>tästä</a></p>"
+    )
+    assert two.body_html == f'<a href="https://kotoutuminen.fi/-/ohje" {rel}>ohje</a>'
+
+
 def test_a_recovered_bozo_feed_keeps_its_items_with_a_warning(
     sources: dict[str, SourceConfig], page: MakePage
 ) -> None:
