@@ -73,8 +73,9 @@ class FeedParser:
         if not parsed.get("version") and not parsed.entries:
             raise ParseError(source.id, page.url, _no_feed_reason(parsed, page))
         base = page.final_url or page.url
-        entries = [e for e in parsed.entries if keep_entry(source.filter, e, _link(e, base))]
-        items = [item for e in entries if (item := _item(source, e, base)) is not None]
+        linked = [(entry, _link(entry, base)) for entry in parsed.entries]
+        entries = [(e, link) for e, link in linked if keep_entry(source.filter, e, link)]
+        items = [_item(source, e, link, base) for e, link in entries if link]
         return ParseResult(
             items=tuple(items),
             article_urls=unique([i.url for i in items]) if source.fetch_articles else (),
@@ -233,10 +234,8 @@ def _link(entry: Any, base: str) -> str:
     return absolute_url(base, str(entry.get("link", "") or ""))
 
 
-def _item(source: SourceConfig, entry: Any, base: str) -> RawItem | None:
-    url = _link(entry, base)
-    if not url:
-        return None
+def _item(source: SourceConfig, entry: Any, url: str, base: str) -> RawItem:
+    """The entry with its absolute link ``url`` (see :func:`_link`) as a raw item."""
     updated = _moment(entry, "updated")
     published = _moment(entry, "published") or updated
     return RawItem(
