@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import nh3
-from bs4 import BeautifulSoup, Tag
-from bs4.element import NavigableString, PageElement
 from lxml import etree
+
+if TYPE_CHECKING:
+    from bs4 import Tag
+    from bs4.element import PageElement
 
 # Tags the displayed article body may keep; everything else is unwrapped (text kept) or, for
 # script/style and friends, removed with its content.
@@ -89,13 +92,15 @@ def html_to_text(markup: str | Tag) -> str:
     (p, li, headings, div...) become paragraph breaks. A :class:`~bs4.Tag` is read as it is,
     never changed (a list parser reads three fields of each item this way).
     """
-    if isinstance(markup, Tag):
+    if not isinstance(markup, str):  # a Tag (BeautifulSoup is imported only where it is used)
         return _assemble("".join(_flatten(markup)))
     if "<" not in markup and "&" not in markup:
         return clean_whitespace(markup, keep_paragraphs=True)
     cleaned = _CONTROL.sub(" ", without_surrogates(markup))
     flat = _flatten_markup(cleaned)
     if flat is None:  # lxml refused it: BeautifulSoup's own fallbacks decide
+        from bs4 import BeautifulSoup
+
         flat = "".join(_flatten(BeautifulSoup(cleaned, "lxml")))
     return _assemble(flat)
 
@@ -183,6 +188,9 @@ def _flatten(root: Tag) -> list[str]:
     """``root``'s text with break sentinels, walking the tree without recursion (deep trees)
     and without copying it: the strings ``get_text`` would give, a block sentinel around each
     block element, a line sentinel for each ``<br>``, nothing from :data:`NOT_TEXT` elements."""
+    from bs4 import Tag
+    from bs4.element import NavigableString
+
     kinds = root.interesting_string_types
     if kinds is None:
         kinds = Tag.MAIN_CONTENT_STRING_TYPES

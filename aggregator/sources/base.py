@@ -9,6 +9,7 @@ item's own page for its full text and exact time. Both raise
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urljoin, urlsplit
 
 from aggregator.errors import ParseError
 from aggregator.types import ArticleDetails, Page, ParseResult
@@ -34,3 +35,19 @@ def require_body(source: SourceConfig, page: Page, expected: str) -> None:
 def unique(urls: list[str]) -> tuple[str, ...]:
     """``urls`` without repeats, first occurrence kept."""
     return tuple(dict.fromkeys(url for url in urls if url))
+
+
+def absolute_url(base: str, href: str) -> str:
+    """``href`` resolved against ``base``; "" for links that lead to no page."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return ""
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        hostname, _port = parts.hostname, parts.port  # both raise for a malformed address
+    except ValueError:  # "http://[::1", a port of 99999: no page
+        return ""
+    if parts.scheme not in ("http", "https") or not hostname:
+        return ""
+    return url.split("#", 1)[0]

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from aggregator.errors import ParseError
 from aggregator.normalize.dates import ParsedDate, parse_date, parse_iso
 from aggregator.normalize.text import clean_whitespace, html_to_text
-from aggregator.sources.base import require_body
+from aggregator.sources.base import absolute_url, require_body
 from aggregator.sources.encoding import decode
 from aggregator.types import Page
 
@@ -93,22 +92,6 @@ def link_url(node: Tag | None, base: str) -> str:
     if not isinstance(anchor, Tag):
         return ""
     return absolute_url(base, str(anchor["href"]))
-
-
-def absolute_url(base: str, href: str) -> str:
-    """``href`` resolved against ``base``; "" for links that lead to no page."""
-    href = href.strip()
-    if not href or href.startswith("#"):
-        return ""
-    try:
-        url = urljoin(base, href)
-        parts = urlsplit(url)
-        hostname, _port = parts.hostname, parts.port  # both raise for a malformed address
-    except ValueError:  # "http://[::1", a port of 99999: no page
-        return ""
-    if parts.scheme not in ("http", "https") or not hostname:
-        return ""
-    return url.split("#", 1)[0]
 
 
 def read_date(node: Tag | None) -> ParsedDate | None:

@@ -25,9 +25,7 @@ import feedparser
 from aggregator.errors import ParseError
 from aggregator.normalize.dates import YEARS, ParsedDate, parse_date
 from aggregator.normalize.text import clean_whitespace, html_to_text, sanitize_html
-from aggregator.sources import article
-from aggregator.sources.base import require_body, unique
-from aggregator.sources.document import absolute_url
+from aggregator.sources.base import absolute_url, require_body, unique
 from aggregator.sources.encoding import decode
 from aggregator.types import ArticleDetails, Page, ParseResult, RawItem
 
@@ -83,6 +81,8 @@ class FeedParser:
         )
 
     def parse_article(self, source: SourceConfig, page: Page) -> ArticleDetails:
+        from aggregator.sources import article  # BeautifulSoup only for sources that use it
+
         return article.parse_article(source, page)
 
 

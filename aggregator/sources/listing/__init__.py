@@ -16,7 +16,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup, Tag
 
 from aggregator.normalize.text import clean_whitespace
-from aggregator.sources.document import absolute_url
+from aggregator.sources.base import absolute_url
 from aggregator.sources.encoding import decode
 from aggregator.sources.listing.feeds import find_feeds
 from aggregator.sources.listing.model import (

@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from bs4 import BeautifulSoup
 
-from aggregator.sources.document import absolute_url, text_of
+from aggregator.sources.base import absolute_url
+from aggregator.sources.document import text_of
 from aggregator.sources.listing.model import FeedLink
 
 FEED_TYPES = {

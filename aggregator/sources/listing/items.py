@@ -17,7 +17,8 @@ from bs4.element import NavigableString
 
 from aggregator.normalize.dates import ParsedDate, parse_date, parse_iso
 from aggregator.normalize.text import html_to_text
-from aggregator.sources.document import absolute_url, text_of
+from aggregator.sources.base import absolute_url
+from aggregator.sources.document import text_of
 from aggregator.sources.listing.blocks import HEADINGS, MIN_TITLE_CHARS, tokens
 from aggregator.sources.listing.model import ListItem
 

@@ -14,7 +14,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from aggregator.sources.document import absolute_url, text_of
+from aggregator.sources.base import absolute_url
+from aggregator.sources.document import text_of
 from aggregator.sources.listing.blocks import tokens
 from aggregator.sources.listing.model import NextPage
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Tag
 from soupsieve import SelectorSyntaxError
 
-from aggregator.sources.document import absolute_url
+from aggregator.sources.base import absolute_url
 from aggregator.sources.listing.blocks import Block, signature
 from aggregator.sources.listing.items import date_node, summary_node, title_anchor
 from aggregator.sources.listing.model import NextPage
