@@ -21,6 +21,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from aggregator import collector
 from aggregator.errors import AggregatorError
 from aggregator.schedule.process import EXIT_ERROR, configure_logging, run_scheduler
 from aggregator.settings import Settings
@@ -37,6 +38,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    collector.tune()
     configure_logging(args.log_level)
     try:
         return run_scheduler(Settings(), on_conflict=args.on_conflict)

@@ -19,6 +19,7 @@ from typing import TypeGuard
 
 import click
 
+from aggregator import collector
 from aggregator.errors import AggregatorError
 
 # name -> (module, attribute). A command's module is imported only when that command runs (or
@@ -128,6 +129,7 @@ def main() -> None:
 
 def run() -> None:
     """Console entry: known errors become one clear line and exit status 1."""
+    collector.tune()
     try:
         main(standalone_mode=True)
     except AggregatorError as error:
