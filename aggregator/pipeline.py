@@ -537,6 +537,7 @@ def run_source(source: SourceConfig, services: Services) -> RunReport:
         items = complete_items(
             source, crawl, services.engine, _fetch_plain(services), now=services.clock.now()
         )
+        crawl.items.clear()  # they live on in ``items``, which _store_run empties once normalised
         return _store_run(source, services, crawl, items, started)
     except AggregatorError as error:
         report = _failed_report(source, error, started, services.clock.now())
@@ -565,14 +566,17 @@ def _store_run(
     source: SourceConfig,
     services: Services,
     crawl: Crawl,
-    items: Sequence[RawItem],
+    items: list[RawItem],
     started: datetime,
 ) -> RunReport:
+    """Normalise, decide, extract, tag and store ``items``; empties the list once they are
+    normalised, so a large crawl does not hold both forms of every story (its raw text)."""
     from aggregator.store import ingest
     from aggregator.store.ingest import PageFailureRecord, RunWrite
 
     counts = StoreCounts()
     normalised = _normalised(items, counts)
+    items.clear()
     with services.write_lock:  # the candidates stay what the store loaded until the write
         now = services.clock.now()
         plan = decide_all(normalised, ingest.known_stories(services.engine, normalised), counts)
