@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aggregator.grants.text import Document, count, cues, fold_like_ignorecase, snippet
+from aggregator.grants.text import Document, cues, fold_like_ignorecase, search, snippet
 
 AWARDED = cues(
     r"myönnettiin",
@@ -122,15 +122,21 @@ def title_reports_results(title: str) -> re.Match[str] | None:
     folded = fold_like_ignorecase(title)
     if not any(stem in folded for stem in TITLE_RESULT_STEMS):
         return None
-    return _TITLE_RESULTS.search(title)
+    return search(_TITLE_RESULTS, title)
 
 
 def speaks_of_applying(text: str) -> bool:
     """Does ``text`` match :data:`CALL_TERMS`? Every term contains one of :data:`CALL_STEMS`,
     so a text holding none of those plain substrings is answered without the (slow, case-
     insensitive, many-branched) regular expression: most news items."""
-    lowered = text.lower()
-    return any(stem in lowered for stem in CALL_STEMS) and CALL_TERMS.search(text) is not None
+    return _speaks_of_applying(Document(text, title_end=0))
+
+
+def _speaks_of_applying(doc: Document) -> bool:
+    if doc.lowered is not None:  # the twin holds a stem wherever it matches: no need to ask
+        return doc.search(CALL_TERMS) is not None
+    lowered = doc.text.lower()
+    return any(stem in lowered for stem in CALL_STEMS) and CALL_TERMS.search(doc.text) is not None
 
 
 INVITES = cues(
@@ -184,7 +190,7 @@ def refused_without_dates(doc: Document) -> Verdict | None:
     title = doc.title
     if title_reports_results(title):
         return Verdict(False, f"title reports results: {snippet(title)}")
-    if not speaks_of_applying(doc.text):
+    if not _speaks_of_applying(doc):
         return Verdict(False, "speaks of no application or grant")
     return None
 
@@ -201,10 +207,10 @@ def announces_call(
         return refusal
     if not has_call_dates and not rolling:
         return Verdict(False, "no date of a call and not a rolling call")
-    results = count(AWARDED, doc.text) + count(RESULTS, doc.text)
-    invitations = count(INVITES, doc.text)
+    results = doc.count(AWARDED) + doc.count(RESULTS)
+    invitations = doc.count(INVITES)
     if results and results >= invitations:
-        first = AWARDED.search(doc.text) or RESULTS.search(doc.text)
+        first = doc.search(AWARDED) or doc.search(RESULTS)
         where = snippet(doc.sentence_at(first.start()).text) if first else ""
         reason = f"reports results ({results}) more than it invites ({invitations})"
         return Verdict(False, f"{reason}: {where}")

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from aggregator.clock import HELSINKI
-from aggregator.grants.text import Document, Sentence, cues, last_match, snippet
+from aggregator.grants.text import Document, Sentence, cues, search, snippet
 from aggregator.normalize.datescan import ClockTime, Mention, Point, scan
 
 WINDOW = 300  # characters of context looked at before a date
@@ -217,11 +217,14 @@ def call_period(doc: Document, published: date | None) -> CallPeriod:
     for index, mention in enumerate(mentions):
         sentence = doc.sentence_at(mention.start)
         previous_end = mentions[index - 1].end if index else 0
-        before = doc.text[max(sentence.start, previous_end, mention.start - WINDOW) : mention.start]
+        before = max(sentence.start, previous_end, mention.start - WINDOW)  # ..mention.start
         after = doc.text[mention.end : min(sentence.end, mention.end + 40)]
-        carried = negated is sentence and not CALL_WORDS.search(before)
-        negated = sentence if carried or NEGATIVE.search(before) else None
-        role = None if negated else _role(mention, before, after, sentence.text)
+        carried = negated is sentence and not doc.search(CALL_WORDS, before, mention.start)
+        if carried or doc.search(NEGATIVE, before, mention.start):
+            negated = sentence
+            continue
+        negated = None
+        role = _role(doc, mention, before, after, sentence)
         weight = 1 if sentence.in_title else 2
         if role == "period" and mention.last is not None:
             opens.append(_Candidate(mention.first, weight, sentence))
@@ -233,20 +236,24 @@ def call_period(doc: Document, published: date | None) -> CallPeriod:
     return _closing_time(doc, _choose(opens, closes), mentions, times)
 
 
-def _role(mention: Mention, before: str, after: str, sentence: str) -> str | None:
-    if NEGATIVE.search(before):
-        return None
+def _role(
+    doc: Document, mention: Mention, before: int, after: str, sentence: Sentence
+) -> str | None:
+    """The role of a date no negative cue governs; its context is ``doc.text[before:
+    mention.start]`` and ``after``."""
     if mention.is_range:
-        near = before + " " + after
-        if any(p.search(near) for p in (PERIOD, OPENS, CLOSES)) or CALL_WORDS.search(sentence):
+        near = doc.text[before : mention.start] + " " + after
+        if any(search(p, near) for p in (PERIOD, OPENS, CLOSES)) or doc.search(
+            CALL_WORDS, sentence.start, sentence.end
+        ):
             return "period"
         return None
-    if APPLYING.search(sentence):
+    if doc.search(APPLYING, sentence.start, sentence.end):
         if AFTER_CLOSES.match(after):
             return "closes"
         if AFTER_OPENS.match(after):
             return "opens"
-    return _nearest_cue(before)
+    return _nearest_cue(doc, before, mention.start)
 
 
 def _closing_time(
@@ -261,18 +268,18 @@ def _closing_time(
         if time.attached or time.end_of_day:  # "klo 24.00": the date alone already means it
             continue
         sentence = doc.sentence_at(time.start)
-        if not APPLYING.search(sentence.text):
+        if not doc.search(APPLYING, sentence.start, sentence.end):
             continue
         in_sentence = [m for m in mentions if sentence.start <= m.start < sentence.end]
         days = {_day(p.value()) for m in in_sentence for p in (m.first, m.last) if p is not None}
         if not days <= call_days:
             continue
         previous_end = max((m.end for m in in_sentence if m.end <= time.start), default=0)
-        before = doc.text[max(sentence.start, previous_end) : time.start]
+        before = max(sentence.start, previous_end)  # ..time.start
         after = doc.text[time.end : min(sentence.end, time.end + 40)]
-        if NEGATIVE.search(before):
+        if doc.search(NEGATIVE, before, time.start):
             continue
-        if CLOSES.search(before) or AFTER_CLOSES.match(after):
+        if doc.search(CLOSES, before, time.start) or AFTER_CLOSES.match(after):
             moment = datetime(
                 closing.year, closing.month, closing.day, time.hour, time.minute, tzinfo=HELSINKI
             )
@@ -283,10 +290,11 @@ def _closing_time(
     return period
 
 
-def _nearest_cue(before: str) -> str | None:
+def _nearest_cue(doc: Document, start: int, end: int) -> str | None:
+    """The role of the cue nearest to the end of ``doc.text[start:end]``."""
     best: tuple[int, str | None] = (-1, None)
     for pattern, role in ((OPENS, "opens"), (CLOSES, "closes"), (PERIOD, None)):
-        found = last_match(pattern, before)
+        found = doc.last_match(pattern, start, end)
         if found is not None and found.end() > best[0]:
             best = (found.end(), role)
     return best[1]

@@ -195,7 +195,8 @@ def eligible_applicants(doc: Document) -> Eligibility:
     found: set[str] = set()
     read: list[str] = []
     for sentence in doc.sentences:
-        if not APPLICANT_CUES.search(sentence.text) or NEGATION.search(sentence.text):
+        start, end = sentence.start, sentence.end
+        if not doc.search(APPLICANT_CUES, start, end) or doc.search(NEGATION, start, end):
             continue
         ids = applicant_ids(sentence.text)
         if ids:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aggregator.grants.text import Document, cues, snippet
+from aggregator.grants.text import Document, cues, search, snippet
 
 STATE_GRANT = "state grant"
 EU_HOME_AFFAIRS = ("AMIF", "ISF", "BMVI")
@@ -29,7 +29,7 @@ PROGRAMMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "AMIF",
         cues(
-            r"\bAMIF\b",
+            r"\bamif\b",
             r"turvapaikka-,? maahanmuutto- ja kotouttamisrahast",
             r"asyl-,? migrations- och integrationsfond",
             r"asylum,? migration and integration fund",
@@ -38,7 +38,7 @@ PROGRAMMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ISF",
         cues(
-            r"\bISF\b",
+            r"\bisf\b",
             r"sisäisen turvallisuuden rahast",
             r"fonden för inre säkerhet",
             r"internal security fund",
@@ -47,7 +47,7 @@ PROGRAMMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "BMVI",
         cues(
-            r"\bBMVI\b",
+            r"\bbmvi\b",
             r"rajaturvallisuuden ja viisumipolitiikan",
             r"gränsförvaltning och viseringspolitik",
             r"border management and visa",
@@ -56,8 +56,8 @@ PROGRAMMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ESR+",
         cues(
-            r"\bESR\+",
-            r"\bESF\+",
+            r"\besr\+",
+            r"\besf\+",
             r"euroopan sosiaalirahast",
             r"europeiska socialfonden",
             r"european social fund",
@@ -105,13 +105,13 @@ FUNDERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "KEHA-keskus",
         cues(
-            r"KEHA-?(?:keskus|centr)",
-            r"KEHA Centre",
+            r"keha-?(?:keskus|centr)",
+            r"keha centre",
             r"työllisyys-, kehittämis- ja hallintokeskus",
         ),
     ),
     ("elinvoimakeskus", cues(r"elinvoimakesku", r"livskraftscentral", r"vitality centre")),
-    ("ELY-keskus", cues(r"\bELY-?kesk", r"\bELY Centre", r"NTM-central")),
+    ("ELY-keskus", cues(r"\bely-?kesk", r"\bely centre", r"ntm-central")),
 )
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]{1,300}", re.IGNORECASE)
@@ -123,7 +123,8 @@ _REFERENCE = re.compile(
     re.IGNORECASE,
 )
 ROLLING = cues(
-    r"\b(?:haku|hakuaika)\s(?:on\s)?jatkuva",
+    r"\bhaku\s(?:on\s)?jatkuva",
+    r"\bhakuaika\s(?:on\s)?jatkuva",
     r"\bjatkuva\w{0,3}\s(?:haku|haussa|hakuna)",
     r"jatkuvasti haettavissa",
     r"\blöpande\b",
@@ -148,7 +149,7 @@ def programmes_named(doc: Document) -> list[str]:
     """The EU funds the text names, AMIF first, then in order of first mention."""
     positions = {}
     for name, pattern in PROGRAMMES:
-        match = pattern.search(doc.text)
+        match = doc.search(pattern)
         if match:
             positions[name] = match.start()
     return sorted(positions, key=lambda name: (name != "AMIF", positions[name]))
@@ -156,13 +157,13 @@ def programmes_named(doc: Document) -> list[str]:
 
 def programme(doc: Document) -> Found:
     """The call's programme (see the module docstring for the order)."""
-    if STATE_GRANT_WORDS.search(doc.title):
+    if search(STATE_GRANT_WORDS, doc.title):
         return Found(STATE_GRANT, snippet(doc.title))
     named = programmes_named(doc)
     if named:
         pattern = dict(PROGRAMMES)[named[0]]
         return Found(named[0], _sentence_of(doc, pattern))
-    if STATE_GRANT_WORDS.search(doc.text):
+    if doc.search(STATE_GRANT_WORDS):
         return Found(STATE_GRANT, _sentence_of(doc, STATE_GRANT_WORDS))
     return Found()
 
@@ -171,7 +172,7 @@ def funder(doc: Document, programme_name: str | None) -> Found:
     """The first funding organisation named, normalised; EU home-affairs funds default."""
     best: tuple[int, str] | None = None
     for name, pattern in FUNDERS:
-        match = pattern.search(doc.text)
+        match = doc.search(pattern)
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), name)
     if best is not None:
@@ -212,12 +213,12 @@ def reference(doc: Document) -> Found:
 
 def rolling(doc: Document) -> Found:
     """Whether the call is continuous (no fixed deadline): "haku on jatkuva", "löpande"."""
-    match = ROLLING.search(doc.text)
+    match = doc.search(ROLLING)
     if match is None:
         return Found()
     return Found("yes", snippet(doc.sentence_at(match.start()).text))
 
 
 def _sentence_of(doc: Document, pattern: re.Pattern[str]) -> str:
-    match = pattern.search(doc.text)
+    match = doc.search(pattern)
     return snippet(doc.sentence_at(match.start()).text) if match else ""
