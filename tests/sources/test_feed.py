@@ -191,9 +191,11 @@ def test_content_links_are_absolute_and_its_markup_sanitised(
 </entry>
 <entry><title>Kaksi</title><id>urn:2</id><link href="https://kotoutuminen.fi/kaksi"/>
 <content type="html">&lt;a href="/-/ohje"&gt;ohje&lt;/a&gt;&lt;img src="x" onerror="y()"&gt;</content>
-</entry></feed>"""
+</entry>
+<entry xml:base="uutiset/"><title>Kolme</title><id>urn:3</id><link href="kolme"/>
+<content type="html">&lt;a href="liite"&gt;liite&lt;/a&gt;</content></entry></feed>"""
     source = replace(sources["valtioneuvosto-tem"], filter=SourceFilter())
-    one, two = (
+    one, two, three = (
         FeedParser()
         .parse_list(source, page("https://kotoutuminen.fi/feed", atom, "application/atom+xml"))
         .items
@@ -207,6 +209,9 @@ def test_content_links_are_absolute_and_its_markup_sanitised(
         f"<a {rel}>tästä</a></p>"
     )
     assert two.body_html == f'<a href="https://kotoutuminen.fi/-/ohje" {rel}>ohje</a>'
+    # a relative xml:base is relative to the feed's own address
+    assert three.url == "https://kotoutuminen.fi/uutiset/kolme"
+    assert three.body_html == f'<a href="https://kotoutuminen.fi/uutiset/liite" {rel}>liite</a>'
 
 
 def test_a_recovered_bozo_feed_keeps_its_items_with_a_warning(
