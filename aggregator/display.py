@@ -150,6 +150,11 @@ def source_display_names_in(sources: Sequence[NamedInLanguages], language: str) 
     )
 
 
+def publisher_names_in(sources: Sequence[NamedInLanguages], language: str) -> dict[str, str]:
+    """source id -> its publisher's name on a page in ``language`` (the byline)."""
+    return {source.id: source.publisher_in(language) for source in sources}
+
+
 def publisher_names(sources: Sequence[NamedInLanguages]) -> dict[str, dict[str, str]]:
     """Each source's publisher in every UI language (as configured where no translation is
     given): what feeds and digests name a story's publisher by, in their language."""

@@ -150,11 +150,6 @@ def source_names(sources: Iterable[SourceConfig], language: str | None = None) -
     return source_display_names_in(list(sources), language)
 
 
-def publisher_names(sources: Iterable[SourceConfig], language: str) -> dict[str, str]:
-    """source id -> its publisher's name on a page in ``language`` (the byline)."""
-    return {source.id: source.publisher_in(language) for source in sources}
-
-
 def safe_body(story: StoryView) -> Markup:
     """The story's article markup, sanitised again at render."""
     return Markup(sanitize_html(story.body_html))  # noqa: S704 - sanitised by nh3 just now

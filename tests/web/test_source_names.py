@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.display import source_display_names
+from aggregator.display import publisher_names_in, source_display_names
 from aggregator.sources.registry import load_sources
-from aggregator.web.views import publisher_names, reason_view, source_names
+from aggregator.web.views import reason_view, source_names
 from tests.support.paths import PROJECT_ROOT
 
 SOURCES = load_sources(PROJECT_ROOT / "config" / "sources.toml")
@@ -61,12 +61,12 @@ def test_why_these_tags_names_the_list_in_the_pages_language() -> None:
 
 
 def test_the_byline_names_the_publisher_in_the_pages_language() -> None:
-    assert publisher_names(SOURCES, "en")["kotoutuminen-uutiset"] == (
+    assert publisher_names_in(SOURCES, "en")["kotoutuminen-uutiset"] == (
         "Centre of Expertise in Immigrant Integration (TEM)"
     )
-    assert publisher_names(SOURCES, "fi")["kotoutuminen-current-issues"] == (
+    assert publisher_names_in(SOURCES, "fi")["kotoutuminen-current-issues"] == (
         "Kotoutumisen osaamiskeskus (TEM)"
     )
-    assert publisher_names(SOURCES, "fi")["kotoutuminen-uutiset"] == (
+    assert publisher_names_in(SOURCES, "fi")["kotoutuminen-uutiset"] == (
         "Kotoutumisen osaamiskeskus (TEM)"
     )

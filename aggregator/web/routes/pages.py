@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from aggregator.display import publisher_names_in
 from aggregator.i18n import reading_order
 from aggregator.search.terms import SearchQuery, highlight, parse_query
 from aggregator.store.queries import SEARCH_COUNT_LIMIT, StoryView, TagView
@@ -19,7 +20,6 @@ from aggregator.web.deps import LanguageDep, RuntimeDep, StoreDep, optional_admi
 from aggregator.web.filters import PAGE_SIZE, parse_filters
 from aggregator.web.views import (
     TagBadge,
-    publisher_names,
     safe_body,
     source_names,
     tag_badges,
@@ -85,7 +85,7 @@ def latest(
             key=lambda pair: pair[1].casefold(),
         ),
         source_names=names,
-        publishers=publisher_names(runtime.sources(), language),
+        publishers=publisher_names_in(runtime.sources(), language),
         languages=LANGUAGES,
         **taxonomy,
     )
@@ -135,6 +135,6 @@ def item_page(
         body=safe_body(story),
         badges=_badges(story.tags, taxonomy["labels"], names),
         source_names=names,
-        publishers=publisher_names(runtime.sources(), language),
+        publishers=publisher_names_in(runtime.sources(), language),
         list_names={s.id: s.list_name_in(language) for s in runtime.sources()},
     )
