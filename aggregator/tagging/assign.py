@@ -16,13 +16,11 @@ from aggregator.types import TagAssignment, TagOrigin
 
 def source_assignments(tagger: Tagger, source_ids: Iterable[str]) -> list[TagAssignment]:
     """The tags the given sources imply, each with "from source X" as its reason."""
-    found = []
-    for source_id in dict.fromkeys(source_ids):
-        for tag_id in tagger.source_defaults.get(source_id, ()):
-            kind = tagger.taxonomy.kind_of(tag_id)
-            if kind is not None:
-                found.append(TagAssignment(tag_id, kind, TagOrigin.SOURCE, source_id=source_id))
-    return found
+    return [
+        assignment
+        for source_id in dict.fromkeys(source_ids)
+        for assignment in tagger.source_reasons(source_id)
+    ]
 
 
 def assess(

@@ -12,8 +12,12 @@ reason to a tag a rule or source gave. The rule precedence is documented in
 
 Each field is tokenised once and each distinct token analysed once (LRU-cached in the
 :class:`~aggregator.tagging.morphology.Morphology`); the terms of all rules are indexed per
-language, so the cost per item is one pass over its words, not one pass per rule. Rules whose
-terms were not found at all are rejected by a set check before being evaluated per field.
+language, and the index remembers what each distinct token starts, so the cost per item is
+one dictionary probe per word, not one pass per rule (see :class:`TermIndex`; the words are
+analysed for the model only when there is one). Rules whose terms were not found at all are
+rejected by a set check before being evaluated per field. A firing rule's reason is shared
+with every item it fired on with the same matches (reasons are immutable), so a crawl keeps
+a few hundred reasons alive rather than one per item and match.
 
 Output order is deterministic: audiences before topics, tags in taxonomy order, rule reasons
 (by rule id) before model and source reasons. The model's scoring is pure arithmetic on stored
@@ -40,7 +44,11 @@ log = logging.getLogger(__name__)
 
 KIND_ORDER = {TagKind.AUDIENCE: 0, TagKind.TOPIC: 1}
 ORIGIN_ORDER = {TagOrigin.RULE: 0, TagOrigin.MODEL: 1, TagOrigin.SOURCE: 2, TagOrigin.ADMIN: 3}
-FieldHits = Mapping[str, Mapping[str, list[str]]]
+FieldHits = Mapping[str, Mapping[str, Sequence[str]]]
+# One match of a rule as plain data: (field, term, the distinct words that matched it).
+MatchKey = tuple[str, str, tuple[str, ...]]
+# Distinct rule reasons a tagger remembers before it starts afresh (see Tagger._apply).
+MAX_REMEMBERED_REASONS = 50_000
 
 
 class TaggableText(Protocol):
@@ -129,6 +137,16 @@ class Tagger:
         self.source_defaults = self._usable_defaults(source_defaults or {})
         self._plans: dict[str, _LanguagePlan] = {}
         self._reported: set[tuple[str, str]] = set()
+        # (rule id, its matches) -> the reason, shared by every item it holds for: news
+        # repeat their words, and one shared immutable reason is cheaper than thousands
+        self._reasons: dict[tuple[str, tuple[MatchKey, ...]], TagAssignment] = {}
+        self._by_source = {
+            source_id: tuple(
+                TagAssignment(tag, self._kind(tag), TagOrigin.SOURCE, source_id=source_id)
+                for tag in tags
+            )
+            for source_id, tags in self.source_defaults.items()
+        }
         self._known_languages = {
             *morphology.languages,
             *(x for r in self.rules for x in r.languages),
@@ -163,36 +181,33 @@ class Tagger:
         """The item's tags (rules, source defaults, model) and the model's suggestions."""
         language = self._language_of(item)
         plan = self._plan(language)
-        words = self._analysed(item, plan, language)
-        hits = {
-            field: plan.index.find(words[field]) if words[field] else {} for field in plan.fields
-        }
+        texts = field_texts(item)
+        find = plan.index.find_text
+        hits = {field: find(texts[field]) if texts[field] else {} for field in plan.fields}
         hit_terms = set().union(*hits.values())
-        assignments = [
-            assignment
+        fired = (
+            self._apply(planned.rule, hits, language)
             for planned in plan.rules_hit_by(hit_terms)
             if planned.could_fire(hit_terms, item.source_id)
-            for assignment in self._apply(planned.rule, hits, language)
-        ]
-        assignments += self._source_assignments(item.source_id)
+        )
+        assignments = [assignment for assignment in fired if assignment is not None]
+        assignments += self.source_reasons(item.source_id)
         suggestions: list[TagAssignment] = []
         if self.model is not None:
             given = {assignment.tag_id for assignment in assignments}
+            words = self._model_words(texts, language)
             for decision, assignment in self._model_assignments(item, words, given):
                 (assignments if decision == "tag" else suggestions).append(assignment)
         return Tagging(sorted(assignments, key=self._order), sorted(suggestions, key=self._order))
 
-    def _analysed(
-        self, item: TaggableText, plan: _LanguagePlan, language: str
+    def _model_words(
+        self, texts: Mapping[str, str], language: str
     ) -> dict[str, list[tuple[str, WordForm]]]:
-        """Field -> its analysed words, for the fields the rules or the model read."""
-        texts = field_texts(item)
-        wanted = set(plan.fields) | ({"title", "summary"} if self.model is not None else set())
+        """Title and summary -> their analysed words, which the model reads."""
         analyse_text = self.morphology.analyse_text
         return {
             field: analyse_text(texts[field], language) if texts[field] else []
-            for field in FIELDS
-            if field in wanted
+            for field in ("title", "summary")
         }
 
     def _model_assignments(
@@ -242,32 +257,39 @@ class Tagger:
         language = normalise_language(item.language)
         return language if language in self._known_languages else ""
 
-    def _apply(self, rule: Rule, hits: FieldHits, language: str) -> list[TagAssignment]:
+    def _apply(self, rule: Rule, hits: FieldHits, language: str) -> TagAssignment | None:
+        """The rule's reason when it fires on these hits (an equal earlier one when there is
+        one: reasons are immutable), else None."""
         try:
-            matches = evaluate_rule(rule, hits)
+            matched = rule_matches(rule, hits)
         except Exception:  # one broken rule must never stop the tagging of an item
             self._report_once(rule.id, language)
-            return []
-        if matches is None:
-            return []
-        kind = self.taxonomy.kind_of(rule.tag) or TagKind.TOPIC
-        return [TagAssignment(rule.tag, kind, TagOrigin.RULE, rule_id=rule.id, matches=matches)]
+            return None
+        if matched is None:
+            return None
+        key = (rule.id, matched)
+        reason = self._reasons.get(key)
+        if reason is None:
+            if len(self._reasons) >= MAX_REMEMBERED_REASONS:
+                self._reasons.clear()
+            matches = tuple(Match(*match) for match in matched)
+            reason = TagAssignment(
+                rule.tag, self._kind(rule.tag), TagOrigin.RULE, rule_id=rule.id, matches=matches
+            )
+            self._reasons[key] = reason
+        return reason
+
+    def _kind(self, tag_id: str) -> TagKind:
+        return self.taxonomy.kind_of(tag_id) or TagKind.TOPIC
 
     def _report_once(self, rule_id: str, language: str) -> None:
         if (rule_id, language) not in self._reported:
             self._reported.add((rule_id, language))
             log.exception("tagging rule %r failed on a %r item; skipped", rule_id, language)
 
-    def _source_assignments(self, source_id: str) -> list[TagAssignment]:
-        return [
-            TagAssignment(
-                tag,
-                self.taxonomy.kind_of(tag) or TagKind.TOPIC,
-                TagOrigin.SOURCE,
-                source_id=source_id,
-            )
-            for tag in self.source_defaults.get(source_id, ())
-        ]
+    def source_reasons(self, source_id: str) -> tuple[TagAssignment, ...]:
+        """The tags the source implies, each with "from source X" as its reason."""
+        return self._by_source.get(source_id, ())
 
     def _order(self, assignment: TagAssignment) -> tuple[int, int, int, str]:
         return (
@@ -357,12 +379,18 @@ def evaluate_rule(rule: Rule, hits: FieldHits) -> tuple[Match, ...] | None:
 
     ``hits`` maps each field the rule reads to {term: matched words}.
     """
+    matched = rule_matches(rule, hits)
+    return None if matched is None else tuple(Match(*match) for match in matched)
+
+
+def rule_matches(rule: Rule, hits: FieldHits) -> tuple[MatchKey, ...] | None:
+    """:func:`evaluate_rule` as plain tuples (field, term, distinct matched words)."""
 
     present = {term for field in rule.fields for term in hits[field]}
 
-    def found(term: str) -> list[Match]:
+    def found(term: str) -> list[MatchKey]:
         return [
-            Match(field, term, tuple(dict.fromkeys(hits[field][term])))
+            (field, term, tuple(dict.fromkeys(hits[field][term])))
             for field in rule.fields
             if term in hits[field]
         ]
