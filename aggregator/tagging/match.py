@@ -182,8 +182,8 @@ class Tagger:
         language = self._language_of(item)
         plan = self._plan(language)
         texts = field_texts(item)
-        find = plan.index.find_text
-        hits = {field: find(texts[field]) if texts[field] else {} for field in plan.fields}
+        words = self._model_words(texts, language) if self.model is not None else {}
+        hits = {field: self._find(plan, texts, words, field) for field in plan.fields}
         hit_terms = set().union(*hits.values())
         fired = (
             self._apply(planned.rule, hits, language)
@@ -195,10 +195,21 @@ class Tagger:
         suggestions: list[TagAssignment] = []
         if self.model is not None:
             given = {assignment.tag_id for assignment in assignments}
-            words = self._model_words(texts, language)
             for decision, assignment in self._model_assignments(item, words, given):
                 (assignments if decision == "tag" else suggestions).append(assignment)
         return Tagging(sorted(assignments, key=self._order), sorted(suggestions, key=self._order))
+
+    @staticmethod
+    def _find(
+        plan: _LanguagePlan,
+        texts: Mapping[str, str],
+        words: Mapping[str, list[tuple[str, WordForm]]],
+        field: str,
+    ) -> Mapping[str, list[str]]:
+        """The field's hits, from its words when the model had them analysed already."""
+        if field in words:
+            return plan.index.find(words[field]) if words[field] else {}
+        return plan.index.find_text(texts[field]) if texts[field] else {}
 
     def _model_words(
         self, texts: Mapping[str, str], language: str
