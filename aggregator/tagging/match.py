@@ -15,9 +15,11 @@ Each field is tokenised once and each distinct token analysed once (LRU-cached i
 language, and the index remembers what each distinct token starts, so the cost per item is
 one dictionary probe per word, not one pass per rule (see :class:`TermIndex`; the words are
 analysed for the model only when there is one). Rules whose terms were not found at all are
-rejected by a set check before being evaluated per field. A firing rule's reason is shared
-with every item it fired on with the same matches (reasons are immutable), so a crawl keeps
-a few hundred reasons alive rather than one per item and match.
+rejected by a set check before being evaluated per field. The rules are evaluated once per
+distinct (language, source, matched words of each field): items that matched the same words
+get the same reasons, and a firing rule's reason is shared by every item it fired on with the
+same matches (reasons are immutable), so a crawl keeps a few hundred reasons alive rather than
+one per item and match.
 
 Output order is deterministic: audiences before topics, tags in taxonomy order, rule reasons
 (by rule id) before model and source reasons. The model's scoring is pure arithmetic on stored
@@ -30,7 +32,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from aggregator.tagging.learned import LearnedModel, lead_text
 from aggregator.tagging.loading import load_masked_phrases, load_rules, read_source_defaults
@@ -140,6 +142,8 @@ class Tagger:
         # (rule id, its matches) -> the reason, shared by every item it holds for: news
         # repeat their words, and one shared immutable reason is cheaper than thousands
         self._reasons: dict[tuple[str, tuple[MatchKey, ...]], TagAssignment] = {}
+        # (language, source, what each field matched) -> the reasons of the rules and source
+        self._by_matches: dict[tuple[Any, ...], tuple[TagAssignment, ...]] = {}
         self._by_source = {
             source_id: tuple(
                 TagAssignment(tag, self._kind(tag), TagOrigin.SOURCE, source_id=source_id)
@@ -184,20 +188,36 @@ class Tagger:
         texts = field_texts(item)
         words = self._model_words(texts, language) if self.model is not None else {}
         hits = {field: self._find(plan, texts, words, field) for field in plan.fields}
-        hit_terms = set().union(*hits.values())
-        fired = (
-            self._apply(planned.rule, hits, language)
-            for planned in plan.rules_hit_by(hit_terms)
-            if planned.could_fire(hit_terms, item.source_id)
-        )
-        assignments = [assignment for assignment in fired if assignment is not None]
-        assignments += self.source_reasons(item.source_id)
+        assignments = list(self._text_reasons(plan, hits, item.source_id, language))
+        if self.model is None:
+            return Tagging(assignments, [])
         suggestions: list[TagAssignment] = []
-        if self.model is not None:
-            given = {assignment.tag_id for assignment in assignments}
-            for decision, assignment in self._model_assignments(item, words, given):
-                (assignments if decision == "tag" else suggestions).append(assignment)
+        given = {assignment.tag_id for assignment in assignments}
+        for decision, assignment in self._model_assignments(item, words, given):
+            (assignments if decision == "tag" else suggestions).append(assignment)
         return Tagging(sorted(assignments, key=self._order), sorted(suggestions, key=self._order))
+
+    def _text_reasons(
+        self, plan: _LanguagePlan, hits: FieldHits, source_id: str, language: str
+    ) -> tuple[TagAssignment, ...]:
+        """The firing rules' and the source's reasons, in output order. Remembered by what
+        was matched: items that matched the same words get the same reasons, evaluated once."""
+        key = (language, source_id, *(_content(hits[field]) for field in plan.fields))
+        reasons = self._by_matches.get(key)
+        if reasons is None:
+            hit_terms = set().union(*hits.values())
+            fired = (
+                self._apply(planned.rule, hits, language)
+                for planned in plan.rules_hit_by(hit_terms)
+                if planned.could_fire(hit_terms, source_id)
+            )
+            found = [reason for reason in fired if reason is not None]
+            found += self.source_reasons(source_id)
+            reasons = tuple(sorted(found, key=self._order))
+            if len(self._by_matches) >= MAX_REMEMBERED_REASONS:
+                self._by_matches.clear()
+            self._by_matches[key] = reasons
+        return reasons
 
     @staticmethod
     def _find(
@@ -383,6 +403,11 @@ class _LanguagePlan:
         for term in hit_terms:
             positions.update(self._by_term.get(term, ()))
         return [self.rules[position] for position in sorted(positions)]
+
+
+def _content(hits: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """One field's hits as a hashable value."""
+    return tuple([(term, tuple(words)) for term, words in hits.items()])
 
 
 def evaluate_rule(rule: Rule, hits: FieldHits) -> tuple[Match, ...] | None:
