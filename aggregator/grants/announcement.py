@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from aggregator.grants.text import Document, cues, fold_like_ignorecase, search, snippet
 
-AWARDED = cues(
+_AWARDED = (
     r"myönnettiin",
     r"\bmyönsi\b",
     r"on myöntänyt",
@@ -57,13 +57,15 @@ AWARDED = cues(
     r"(?:were|was) awarded",
     r"funding decisions",
 )
+AWARDED = cues(*_AWARDED)
 # A title in the past tense of granting reports results even without "has"/"were".
-TITLE_AWARDED = cues(
+_TITLE_AWARDED = (
     r"\bgranted\b", r"\bawarded\b", r"myönnetty", r"beviljats", r"beviljades", r"\bsaajat\b",
     r"\bmottagare\b", r"\brecipients\b", r"\btulokset\b", r"\bresultat(?:en)?\b",
     r"\bresults\b",
 )  # fmt: skip
-RESULTS = cues(
+TITLE_AWARDED = cues(*_TITLE_AWARDED)
+_RESULTS = (
     r"vastaanotti",
     r"vastaanotettiin",
     r"\d\s(?:hanke)?hakemust[ae]\b",
@@ -80,6 +82,7 @@ RESULTS = cues(
     r"\bwas open\b",
     r"\bvar öppen\b",
 )
+RESULTS = cues(*_RESULTS)
 # Words of applying or of grants: an item with none of them does not announce a call.
 CALL_STEMS = (
     "hak", "hae", "haet", "haussa", "avustu", "rahoitu", "tuki", "tuke",
@@ -94,7 +97,7 @@ CALL_TERMS = cues(
 
 
 # The title checks of step 1 as one pattern: one scan of the title instead of three.
-_TITLE_RESULTS = cues(AWARDED.pattern, TITLE_AWARDED.pattern, RESULTS.pattern)
+_TITLE_RESULTS = cues(*_AWARDED, *_TITLE_AWARDED, *_RESULTS)
 # Every match of _TITLE_RESULTS holds one of these (case-folded, as plain substrings;
 # tests/grants/test_prefilter.py proves it from the pattern itself), so a title holding none
 # is answered without the many-branched case-insensitive pattern: most titles.
@@ -105,6 +108,8 @@ TITLE_RESULT_STEMS = (
     "beviljat", "beviljade", "fick", "sai", "mottagare", "resultat", "inkom", "var öppen",
     "granted", "awarded", "funding decisions", "recipients", "results", "received", "was open",
 )  # fmt: skip
+_TITLE_RESULT_STEM = re.compile("|".join(re.escape(stem) for stem in TITLE_RESULT_STEMS))
+_CALL_STEM = re.compile("|".join(re.escape(stem) for stem in CALL_STEMS))
 
 
 def may_speak_of_applying(*texts: str) -> bool:
@@ -113,14 +118,12 @@ def may_speak_of_applying(*texts: str) -> bool:
     one, so a text failing this test never speaks of applying and is never a call unless its
     source gave structured call fields (tests/grants/test_prefilter.py checks it on the real
     grant texts and the fixtures)."""
-    lowered = [text.lower() for text in texts]
-    return any(stem in text for text in lowered for stem in CALL_STEMS)
+    return _CALL_STEM.search("\n".join(texts).lower()) is not None  # no stem holds a "\n"
 
 
 def title_reports_results(title: str) -> re.Match[str] | None:
     """Step 1: the result word in ``title`` (:data:`_TITLE_RESULTS`), if any."""
-    folded = fold_like_ignorecase(title)
-    if not any(stem in folded for stem in TITLE_RESULT_STEMS):
+    if _TITLE_RESULT_STEM.search(fold_like_ignorecase(title)) is None:
         return None
     return search(_TITLE_RESULTS, title)
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aggregator.grants.text import Document, cues, snippet
+from aggregator.grants.text import UNEVEN_CASE, Document, cues, snippet, twin
 
 ELIGIBLE_IDS: tuple[str, ...] = (
     "municipalities",
@@ -209,9 +209,11 @@ def eligible_applicants(doc: Document) -> Eligibility:
 def applicant_ids(text: str) -> set[str]:
     """The applicant ids named in ``text`` (longest names first, each word counted once)."""
     found: set[str] = set()
-    masked = text
+    lowered = None if UNEVEN_CASE.search(text) else text.lower()
+    masked = text if lowered is None else lowered  # masking keeps every other offset
     for pattern, ids in _VOCABULARY:
-        hits = list(pattern.finditer(masked))
+        twin_found = twin(pattern) if lowered is not None else None
+        hits = list((twin_found or pattern).finditer(masked))
         if hits:
             found.update(ids)
             for hit in hits:

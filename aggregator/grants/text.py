@@ -75,8 +75,11 @@ class Document:
     def title(self) -> str:
         """The title's text (empty when the item had none): its sentences, joined by spaces."""
         # The title is split alone: a boundary in it never depends on the line break after it.
-        title = _split(self.text[: self.title_end], self.title_end)
-        return " ".join(sentence.text for sentence in title if sentence.in_title)
+        title = self.text[: self.title_end]
+        if _SENTENCE_END.search(title) is None:  # one sentence (most titles)
+            return title.strip()
+        sentences = _split(title, self.title_end)
+        return " ".join(sentence.text for sentence in sentences if sentence.in_title)
 
     @cached_property
     def lowered(self) -> str | None:

@@ -251,3 +251,56 @@ def test_the_lazy_document_splits_the_real_texts_as_before() -> None:
 )
 def test_the_lazy_document_splits_any_text_as_before(title: str, body: str) -> None:
     _same_document(title, body)
+
+
+# --- who may apply: the vocabulary searched in the lower-cased sentence -------------------------
+
+
+def _applicant_ids_as_before(text: str) -> set[str]:
+    from aggregator.grants.eligibility import _VOCABULARY
+
+    found: set[str] = set()
+    masked = text
+    for pattern, ids in _VOCABULARY:
+        hits = list(pattern.finditer(masked))
+        if hits:
+            found.update(ids)
+            for hit in hits:
+                masked = (
+                    masked[: hit.start()] + " " * (hit.end() - hit.start()) + masked[hit.end() :]
+                )
+    return found
+
+
+def test_every_applicant_word_has_a_twin() -> None:
+    from aggregator.grants.eligibility import _VOCABULARY
+
+    assert all(twin(pattern) is not None for pattern, _ in _VOCABULARY)
+
+
+def test_applicant_ids_are_read_as_before_in_the_real_texts() -> None:
+    from aggregator.grants.eligibility import applicant_ids
+
+    for title, body, _ in ALL:
+        for sentence in document(title, body).sentences:
+            assert applicant_ids(sentence.text) == _applicant_ids_as_before(sentence.text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "kunnat", "KUNNILLE", "kuntayhtymät", "Joint municipal authorities", "research ",
+                "organisations", "järjestöt", "yhdistykset", "NGOs", "yritykset", "companies",
+                "schools", "Yliopistot", "hyvinvointialueet", "public bodies", "authorities",
+                " ", ", ", " ja ", "İ", "ſ", "Σ", "K", "ı",
+            ]
+        ),
+        max_size=20,
+    ).map("".join)
+)  # fmt: skip
+def test_applicant_ids_are_read_as_before_in_any_text(text: str) -> None:
+    from aggregator.grants.eligibility import applicant_ids
+
+    assert applicant_ids(text) == _applicant_ids_as_before(text)
