@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from aggregator.normalize.batch import (
@@ -31,12 +31,14 @@ from aggregator.normalize.batch import (
     StoryText,
     release_lookup_keys,
 )
+from aggregator.normalize.dating import closed_before_seen, closed_call_sort
 from aggregator.normalize.dedupe import Decision, Outcome, StoredStory
 from aggregator.store import search
 from aggregator.store.items import (
     bulk_table,
     chunked,
     edit_changes,
+    mark_closed_calls,
     new_values,
     published_date,
 )
@@ -219,8 +221,17 @@ class RealIds:
         return list(self._ids.values())
 
 
-def write_plan(session: Session, plan: BatchPlan, now: datetime) -> RealIds:
-    """Store everything ``plan`` decided (in the caller's transaction); the new stories' ids."""
+def write_plan(
+    session: Session,
+    plan: BatchPlan,
+    now: datetime,
+    deadlines: Sequence[tuple[int, date | datetime | None]] = (),
+) -> RealIds:
+    """Store everything ``plan`` decided (in the caller's transaction); the new stories' ids.
+
+    ``deadlines`` are the closing times of the grant calls the stories announce (stored or
+    pending ids): a story whose call had closed when first seen is marked so (see
+    :func:`~aggregator.store.items.mark_closed_calls`), a new one in its INSERT."""
     pending = [new_values(item, now) for item in plan.new_stories]
     changes: dict[int, dict[str, Any]] = {}
     for item_id, item in plan.edits:
@@ -230,6 +241,7 @@ def write_plan(session: Session, plan: BatchPlan, now: datetime) -> RealIds:
         else:
             current = {**plan.current[item_id], **changes.get(item_id, {})}
             changes.setdefault(item_id, {}).update(edit_changes(item, now, current))
+    stored_deadlines = _mark_new_closed_calls(pending, deadlines)
     real = _insert_stories(session, pending, len(plan.new_stories))
     if changes:
         session.execute(update(ItemRow), [{"id": i, **values} for i, values in changes.items()])
@@ -250,14 +262,48 @@ def write_plan(session: Session, plan: BatchPlan, now: datetime) -> RealIds:
     _write_versions(session, plan, real, now)
     _expire(session, ItemRow, set(changes))
     _expire(session, Sighting, set(plan.touched_sightings))
+    mark_closed_calls(session, stored_deadlines)
+    _index(session, plan, real, pending)
+    return real
+
+
+def _mark_new_closed_calls(
+    pending: list[dict[str, Any]], deadlines: Sequence[tuple[int, date | datetime | None]]
+) -> list[tuple[int, date | datetime | None]]:
+    """Mark the new stories whose call had closed when first seen (now) in their values, as
+    :func:`~aggregator.store.items.mark_closed_calls` would once stored; the stored stories'
+    deadlines are returned for it (a stored story is marked by what its row says then)."""
+    for values in pending:
+        values["closed_when_seen"] = False
+    wanted = {item_id: closes for item_id, closes in deadlines if closes is not None}
+    stored: list[tuple[int, date | datetime | None]] = []
+    for item_id, closes in wanted.items():
+        if item_id < PENDING_IDS:
+            stored.append((item_id, closes))
+            continue
+        values = pending[item_id - PENDING_IDS]
+        if closed_before_seen(closes, values["first_seen_at"]):
+            values["closed_when_seen"] = True
+            values["sort_at"] = closed_call_sort(values["date_kind"], values["sort_at"], closes)
+    return stored
+
+
+def _index(session: Session, plan: BatchPlan, real: RealIds, pending: list[dict[str, Any]]) -> None:
+    """Index the stories whose text the plan changed; the new ones from the values just
+    inserted (nothing reads them back), the stored ones from their rows."""
     changed = {
         real(p.item_id)
         for p in plan.planned
         if p.decision.outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.LANGUAGE_VERSION)
     } | {real(item_id) for item_id, _ in plan.version_edits}
     if changed:
-        search.index_stories(session, changed)
-    return real
+        texts = {
+            real(PENDING_IDS + index): search.StoredStoryText(
+                values["title"], values["summary"], values["body_text"], values["language"]
+            )
+            for index, values in enumerate(pending)
+        }
+        search.index_stories(session, changed, texts=texts)
 
 
 def _write_versions(session: Session, plan: BatchPlan, real: RealIds, now: datetime) -> None:
@@ -305,15 +351,41 @@ def _expire(session: Session, model: type[ItemRow] | type[Sighting], ids: set[in
 def _insert_stories(session: Session, values: list[dict[str, Any]], count: int) -> RealIds:
     new_ids: list[int] = []
     if values:
-        # One multi-row INSERT ... RETURNING id (insertmanyvalues), ids in input order;
-        # plain values, because building an ORM row per story cost more than storing it.
-        table = bulk_table(ItemRow)
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        for chunk in chunked(values, INSERT_ROWS):
-            new_ids.extend(session.execute(statement, chunk).scalars())
+        if session.get_bind().dialect.name == "sqlite":
+            new_ids = _insert_sqlite_stories(session, values)
+        else:
+            # One multi-row INSERT ... RETURNING id per chunk (insertmanyvalues), ids in input
+            # order; plain values, because building an ORM row per story cost more than
+            # storing it.
+            table = bulk_table(ItemRow)
+            statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            for chunk in chunked(values, INSERT_ROWS):
+                new_ids.extend(session.execute(statement, chunk).scalars())
     ids = dict(zip(range(PENDING_IDS, PENDING_IDS + count), new_ids, strict=True))
     mark_untagged(session, ids.values())
     return RealIds(ids)
+
+
+def _insert_sqlite_stories(session: Session, values: list[dict[str, Any]]) -> list[int]:
+    """The stories in one ``executemany`` per chunk, their ids read after.
+
+    SQLite cannot promise RETURNING's order, so SQLAlchemy sends a sorted RETURNING insert one
+    row per statement (10,000 statements for a 10,000-item crawl). A row inserted without an id
+    gets one more than the largest id in the table (https://sqlite.org/autoinc.html), and from
+    the first INSERT on this transaction holds the database's write lock: the stories' ids are
+    the last ``len(values)`` ids, in input order. Checked all the same, since a wrong id would
+    attach keys, tags and calls to another story.
+    """
+    for chunk in chunked(values, INSERT_ROWS):
+        session.execute(insert(bulk_table(ItemRow)), chunk)
+    last = session.execute(select(func.max(ItemRow.id))).scalar_one()
+    first = last - len(values) + 1
+    found = session.execute(
+        select(func.count(), func.min(ItemRow.id)).where(col(ItemRow.id) >= first)
+    ).one()
+    if tuple(found) != (len(values), first):
+        raise RuntimeError(f"stories inserted at ids other than {first}..{last}")
+    return list(range(first, last + 1))
 
 
 def saved(plan: BatchPlan, real: RealIds) -> list[Saved]:

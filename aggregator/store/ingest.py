@@ -26,7 +26,7 @@ from aggregator.store import versions
 from aggregator.store.batch import load_known, write_plan
 from aggregator.store.db import session_scope
 from aggregator.store.grants import CallSighting, GrantStore
-from aggregator.store.items import ItemStore, StoredText, mark_closed_calls
+from aggregator.store.items import ItemStore, StoredText
 from aggregator.store.learning import replace_suggestions
 from aggregator.store.sources import SourceStore, UrlRetries
 from aggregator.store.tags import TagStore
@@ -108,11 +108,12 @@ def write_run(engine: Engine, run: RunWrite) -> RunReport:
     """Store the run in one transaction; returns its report with the new stories' real ids."""
     now = run.now
     with session_scope(engine) as session:
-        real = write_plan(session, run.plan, now)
+        real = write_plan(
+            session, run.plan, now, [(c.item_id, c.fields.closes_at) for c in run.calls]
+        )
         GrantStore(session).record_many(
             [replace(call, item_id=real(call.item_id)) for call in run.calls], now
         )
-        mark_closed_calls(session, [(real(c.item_id), c.fields.closes_at) for c in run.calls])
         if run.tags:
             TagStore(session).apply_many(
                 {real(item_id): tags for item_id, tags in run.tags.items()}, now

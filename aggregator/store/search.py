@@ -26,8 +26,8 @@ edited, and :func:`rebuild` fills the index for existing stories (the migration'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, bindparam, event, func, inspect, select, text
 from sqlalchemy.engine import Connection
@@ -105,20 +105,40 @@ def _text_changed(row: ItemRow) -> bool:
 # --- writing ------------------------------------------------------------------------------
 
 
+class StoredStoryText(NamedTuple):
+    """The columns of a story that its index row is made of."""
+
+    title: str
+    summary: str
+    body_text: str
+    language: str
+
+
 def index_stories(
-    session: Session | Connection, item_ids: Iterable[int], *, with_versions: bool = True
+    session: Session | Connection,
+    item_ids: Iterable[int],
+    *,
+    with_versions: bool = True,
+    texts: Mapping[int, StoredStoryText] | None = None,
 ) -> int:
     """(Re)index the stories ``item_ids`` from their stored text (and their language versions'
-    unless ``with_versions`` is False: migrations before the table exists); returns how many."""
+    unless ``with_versions`` is False: migrations before the table exists); returns how many.
+    ``texts`` holds the stored text of stories the caller has just written, which then is not
+    read back."""
     ids = sorted(set(item_ids))
+    known = texts or {}
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        rows = session.execute(
-            text("SELECT id, title, summary, body_text, language FROM item WHERE id IN :ids")
-            .bindparams(bindparam("ids", expanding=True))
-            .bindparams(ids=chunk)
-        ).all()
+        unknown = [item_id for item_id in chunk if item_id not in known]
+        rows = [(item_id, *known[item_id]) for item_id in chunk if item_id in known]
+        if unknown:
+            rows += session.execute(
+                text("SELECT id, title, summary, body_text, language FROM item WHERE id IN :ids")
+                .bindparams(bindparam("ids", expanding=True))
+                .bindparams(ids=unknown)
+            ).all()
+            rows.sort(key=lambda row: int(row[0]))
         versions = (
             []
             if not with_versions
