@@ -66,6 +66,11 @@ def load_parameters(path: Path = PARAMETERS_FILE) -> UrlParameters:
 
 PARAMETERS = load_parameters()
 _SESSION_IN_PATH = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
+# A URL with nothing to canonicalise: http(s), a lower-case ASCII host without a port, a path
+# of unreserved characters in non-empty segments (none a dot segment), at most a trailing
+# slash, no query or fragment. Its canonical spelling is itself without that slash; most feed
+# links look like this, and w3lib's canonicalisation was half of normalising an item.
+_PLAIN_URL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/[\w~-][\w.~-]*)+/?", re.ASCII)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -108,6 +113,13 @@ def canonical_url(url: str) -> str:
 
     Cached: a crawl asks for the same URL's spelling several times (its key, its story keys,
     the item's canonical address), and a large feed holds thousands of them."""
+    if _PLAIN_URL.fullmatch(url):
+        return url.removesuffix("/")
+    return _canonicalised(url)
+
+
+def _canonicalised(url: str) -> str:
+    """:func:`canonical_url` of any URL: w3lib's canonical spelling plus this module's rules."""
     url = without_surrogates(url.strip())
     try:
         parts = urlsplit(url)

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.normalize.urls import canonical_url, liferay_slug, path_language, url_key
+from aggregator.normalize.urls import (
+    _canonicalised,
+    canonical_url,
+    liferay_slug,
+    path_language,
+    url_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,6 +75,54 @@ def test_path_language() -> None:
     assert path_language("https://kotoutuminen.fi/en/current-issues") == "en"
     assert path_language("https://kotoutuminen.fi/sv/-/x") == "sv"
     assert path_language("https://kotoutuminen.fi/uutiset") is None
+
+
+# URLs near the plain ones canonical_url answers without w3lib: a plain URL, and one with a
+# piece that would make w3lib or this module change something (case, escapes, dot segments,
+# ports, queries, fragments, parameters, spaces, non-ASCII, punycode, repeated slashes).
+_PLAIN_PIECES = ["a", "b0", "-", ".", "_", "~", "/", "x.y"]
+_SPECIAL_PIECES = [
+    "Z", "..", "/.", "//", "%41", "%2f", "?", "?a=1", "#x", ";jsessionid=1", ":", ":443", "@",
+    "ä", " ", "xn--", "+", "!", "\t", "\ud800", "/./", "/../", "http://",
+]  # fmt: skip
+
+
+@given(
+    st.sampled_from(["http://", "https://", "HTTPS://", "ftp://", "http:/"]),
+    st.lists(st.sampled_from(_PLAIN_PIECES), max_size=6),
+    st.lists(st.sampled_from(_PLAIN_PIECES), max_size=8),
+    st.one_of(st.none(), st.tuples(st.sampled_from(_SPECIAL_PIECES), st.integers(0, 40))),
+)
+def test_plain_urls_answer_as_w3lib_would(
+    scheme: str, host: list[str], path: list[str], special: tuple[str, int] | None
+) -> None:
+    url = scheme + "".join(host) + "/" + "".join(path)
+    if special is not None:
+        piece, at = special
+        url = url[:at] + piece + url[at:]
+    assert canonical_url(url) == _canonicalised(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bench.example/uutiset/0-6137",
+        "https://kotoutuminen.fi/-/amif-haku/",
+        "http://a-b.c0.fi/x/y.html",
+        "https://tem.fi/-/10616/some_slug~1",
+        "https://tem.fi/a/.hidden",
+        "https://tem.fi/a/./b",
+        "https://tem.fi/a/../b",
+        "https://tem.fi//a",
+        "https://tem.fi/a//",
+        "https://tem.fi",
+        "https://tem.fi/",
+        "https://xn--tm-fka.fi/a",
+        "https://tem.fi./a",
+    ],
+)
+def test_plain_and_nearly_plain_urls(url: str) -> None:
+    assert canonical_url(url) == _canonicalised(url)
 
 
 @given(st.text())
