@@ -13,7 +13,7 @@ sighting adds are seen by the items after it. The plan says what to write; the s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,6 +34,9 @@ TAGGED_OUTCOMES = frozenset(
 # arrives later under that URL finds the story by it.
 ALTERNATE_PREFIX = "alt:"
 RELEASE_WINDOW = DATE_WINDOW
+_WINDOW_OFFSETS = tuple(
+    timedelta(days=offset) for offset in range(-RELEASE_WINDOW.days, RELEASE_WINDOW.days + 1)
+)
 HELSINKI = ZoneInfo("Europe/Helsinki")
 CALL_OUTCOMES = frozenset({Outcome.NEW, Outcome.UPDATED})
 
@@ -168,7 +171,6 @@ class BatchPlan:
                 decision = found
         if decision.outcome is Outcome.NEW:
             item_id = self._new_story(item)
-            self._add_keys(item_id, [*item.story_keys, *map(alternate_key, item.alternates)])
         elif decision.outcome is Outcome.LANGUAGE_VERSION:
             assert decision.item_id is not None
             item_id = decision.item_id
@@ -187,14 +189,18 @@ class BatchPlan:
         return decision
 
     def _new_story(self, item: Item) -> int:
+        """A story for ``item``, with its keys (and one per alternate URL it names) and, when
+        its sighting is new, the list it is first seen in (as :meth:`_sighting` then sets)."""
         item_id = PENDING_IDS + len(self.new_stories)
         self.new_stories.append(item)
-        self.texts[item_id] = _text_of(item)
+        first_sighting = (item.source_id, item.story_keys[0]) not in self._sightings
+        self.texts[item_id] = _text_of(item, item.list_name if first_sighting else "")
         self.sources[item_id] = []
+        keys = list(dict.fromkeys([*item.story_keys, *map(alternate_key, item.alternates)]))
         self._remember(
             StoredStory(
                 item_id=item_id,
-                keys=frozenset(),
+                keys=frozenset(keys),
                 language=item.language,
                 published=item.published,
                 content_hash=item.content_hash,
@@ -202,6 +208,7 @@ class BatchPlan:
                 primary_url_key=item.story_keys[0],
             )
         )
+        self.new_keys.extend((item_id, key) for key in keys)
         return item_id
 
     # --- language versions -------------------------------------------------------------------
@@ -240,15 +247,20 @@ class BatchPlan:
         """Stories released within :data:`RELEASE_WINDOW` of ``day`` (every one when it is
         None; undated ones always) that have no version in ``language``."""
         if day is None:
-            ids: set[int] = set(self._stories)
+            pools: list[Iterable[int]] = [self._stories]
         else:
-            ids = set(self._by_day.get(None, ()))
-            for offset in range(-RELEASE_WINDOW.days, RELEASE_WINDOW.days + 1):
-                ids.update(self._by_day.get(day + timedelta(days=offset), ()))
+            pools = [self._by_day.get(None, ())]
+            pools.extend(self._by_day.get(day + offset, ()) for offset in _WINDOW_OFFSETS)
+        texts, days = self.texts, self._day
+        # A story's own language is checked first: in a crawl in one language every story has
+        # it, and that is all this costs per story nearby.
         return {
             item_id
-            for item_id in ids
-            if _near_days(day, self._day[item_id]) and not self._has_language(item_id, language)
+            for pool in pools
+            for item_id in pool
+            if texts[item_id].language != language
+            and not self._has_language(item_id, language)
+            and _near_days(day, days[item_id])
         }
 
     def _has_language(self, item_id: int, language: str) -> bool:
@@ -338,8 +350,10 @@ class BatchPlan:
             return False
         self._sightings[pair] = None
         self.new_sightings.append((item_id, item))
-        if not self.sources[item_id]:  # its first sighting: the list it was first seen in
-            self.texts[item_id] = replace(self.texts[item_id], list_name=item.list_name)
+        text = self.texts[item_id]
+        if not self.sources[item_id] and text.list_name != item.list_name:
+            # its first sighting: the list it was first seen in
+            self.texts[item_id] = replace(text, list_name=item.list_name)
         self.sources[item_id].append(item.source_id)
         return True
 
@@ -398,7 +412,7 @@ def _version(text: StoryText, published: datetime | None, alternates: tuple[str,
     )
 
 
-def _text_of(item: Item) -> StoryText:
+def _text_of(item: Item, list_name: str = "") -> StoryText:
     return StoryText(
         item.title,
         item.summary,
@@ -406,5 +420,6 @@ def _text_of(item: Item) -> StoryText:
         item.language,
         item.source_id,
         item.canonical_url,
-        published=item.published,
+        list_name,
+        item.published,
     )
