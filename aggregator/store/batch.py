@@ -14,9 +14,10 @@ sightings likewise.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, update
@@ -232,17 +233,13 @@ def write_plan(
     ``deadlines`` are the closing times of the grant calls the stories announce (stored or
     pending ids): a story whose call had closed when first seen is marked so (see
     :func:`~aggregator.store.items.mark_closed_calls`), a new one in its INSERT."""
-    pending = [new_values(item, now) for item in plan.new_stories]
+    closing = {item_id: closes for item_id, closes in deadlines if closes is not None}
     changes: dict[int, dict[str, Any]] = {}
     for item_id, item in plan.edits:
-        if item_id >= PENDING_IDS:
-            values = pending[item_id - PENDING_IDS]
-            values.update(edit_changes(item, now, values))
-        else:
+        if item_id < PENDING_IDS:
             current = {**plan.current[item_id], **changes.get(item_id, {})}
             changes.setdefault(item_id, {}).update(edit_changes(item, now, current))
-    stored_deadlines = _mark_new_closed_calls(pending, deadlines)
-    real = _insert_stories(session, pending, len(plan.new_stories))
+    real = _insert_stories(session, _new_rows(plan, now, closing), len(plan.new_stories))
     if changes:
         session.execute(update(ItemRow), [{"id": i, **values} for i, values in changes.items()])
     for keys in chunked(plan.new_keys, INSERT_ROWS):
@@ -262,35 +259,38 @@ def write_plan(
     _write_versions(session, plan, real, now)
     _expire(session, ItemRow, set(changes))
     _expire(session, Sighting, set(plan.touched_sightings))
-    mark_closed_calls(session, stored_deadlines)
-    _index(session, plan, real, pending)
+    mark_closed_calls(session, [(i, closes) for i, closes in closing.items() if i < PENDING_IDS])
+    _index(session, plan, real)
     return real
 
 
-def _mark_new_closed_calls(
-    pending: list[dict[str, Any]], deadlines: Sequence[tuple[int, date | datetime | None]]
-) -> list[tuple[int, date | datetime | None]]:
-    """Mark the new stories whose call had closed when first seen (now) in their values, as
-    :func:`~aggregator.store.items.mark_closed_calls` would once stored; the stored stories'
-    deadlines are returned for it (a stored story is marked by what its row says then)."""
-    for values in pending:
-        values["closed_when_seen"] = False
-    wanted = {item_id: closes for item_id, closes in deadlines if closes is not None}
-    stored: list[tuple[int, date | datetime | None]] = []
-    for item_id, closes in wanted.items():
-        if item_id < PENDING_IDS:
-            stored.append((item_id, closes))
-            continue
-        values = pending[item_id - PENDING_IDS]
-        if closed_before_seen(closes, values["first_seen_at"]):
-            values["closed_when_seen"] = True
+def _new_rows(
+    plan: BatchPlan, now: datetime, closing: Mapping[int, date | datetime]
+) -> Iterator[dict[str, Any]]:
+    """The column values of the plan's new stories in pending-id order, made as the INSERT
+    takes them (all at once they were 10 MB of the run's peak memory for 10,000 stories):
+    edited as later items of the crawl edited them, and marked when their call had closed
+    when first seen, as :func:`~aggregator.store.items.mark_closed_calls` marks stored ones."""
+    edits: dict[int, list[Item]] = defaultdict(list)
+    for item_id, item in plan.edits:
+        if item_id >= PENDING_IDS:
+            edits[item_id].append(item)
+    for item_id, item in enumerate(plan.new_stories, start=PENDING_IDS):
+        values = new_values(item, now)
+        for edit in edits.get(item_id, ()):
+            values.update(edit_changes(edit, now, values))
+        closes = closing.get(item_id)
+        closed = closes is not None and closed_before_seen(closes, values["first_seen_at"])
+        values["closed_when_seen"] = closed
+        if closed:
             values["sort_at"] = closed_call_sort(values["date_kind"], values["sort_at"], closes)
-    return stored
+        yield values
 
 
-def _index(session: Session, plan: BatchPlan, real: RealIds, pending: list[dict[str, Any]]) -> None:
-    """Index the stories whose text the plan changed; the new ones from the values just
-    inserted (nothing reads them back), the stored ones from their rows."""
+def _index(session: Session, plan: BatchPlan, real: RealIds) -> None:
+    """Index the stories whose text the plan changed: the new ones from the plan's texts,
+    which are what was just inserted (nothing reads them back), the stored ones from their
+    rows."""
     changed = {
         real(p.item_id)
         for p in plan.planned
@@ -298,10 +298,11 @@ def _index(session: Session, plan: BatchPlan, real: RealIds, pending: list[dict[
     } | {real(item_id) for item_id, _ in plan.version_edits}
     if changed:
         texts = {
-            real(PENDING_IDS + index): search.StoredStoryText(
-                values["title"], values["summary"], values["body_text"], values["language"]
+            real(item_id): search.StoredStoryText(
+                text.title, text.summary, text.body_text, text.language
             )
-            for index, values in enumerate(pending)
+            for item_id, text in plan.texts.items()
+            if item_id >= PENDING_IDS
         }
         search.index_stories(session, changed, texts=texts)
 
@@ -348,44 +349,51 @@ def _expire(session: Session, model: type[ItemRow] | type[Sighting], ids: set[in
                 session.expire(held)
 
 
-def _insert_stories(session: Session, values: list[dict[str, Any]], count: int) -> RealIds:
+def _insert_stories(session: Session, rows: Iterator[dict[str, Any]], count: int) -> RealIds:
     new_ids: list[int] = []
-    if values:
+    if count:
         if session.get_bind().dialect.name == "sqlite":
-            new_ids = _insert_sqlite_stories(session, values)
+            new_ids = _insert_sqlite_stories(session, rows, count)
         else:
             # One multi-row INSERT ... RETURNING id per chunk (insertmanyvalues), ids in input
             # order; plain values, because building an ORM row per story cost more than
             # storing it.
             table = bulk_table(ItemRow)
             statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            for chunk in chunked(values, INSERT_ROWS):
+            for chunk in _batches(rows, INSERT_ROWS):
                 new_ids.extend(session.execute(statement, chunk).scalars())
     ids = dict(zip(range(PENDING_IDS, PENDING_IDS + count), new_ids, strict=True))
     mark_untagged(session, ids.values())
     return RealIds(ids)
 
 
-def _insert_sqlite_stories(session: Session, values: list[dict[str, Any]]) -> list[int]:
+def _insert_sqlite_stories(
+    session: Session, rows: Iterator[dict[str, Any]], count: int
+) -> list[int]:
     """The stories in one ``executemany`` per chunk, their ids read after.
 
     SQLite cannot promise RETURNING's order, so SQLAlchemy sends a sorted RETURNING insert one
     row per statement (10,000 statements for a 10,000-item crawl). A row inserted without an id
     gets one more than the largest id in the table (https://sqlite.org/autoinc.html), and from
     the first INSERT on this transaction holds the database's write lock: the stories' ids are
-    the last ``len(values)`` ids, in input order. Checked all the same, since a wrong id would
+    the last ``count`` ids, in input order. Checked all the same, since a wrong id would
     attach keys, tags and calls to another story.
     """
-    for chunk in chunked(values, INSERT_ROWS):
+    for chunk in _batches(rows, INSERT_ROWS):
         session.execute(insert(bulk_table(ItemRow)), chunk)
     last = session.execute(select(func.max(ItemRow.id))).scalar_one()
-    first = last - len(values) + 1
+    first = last - count + 1
     found = session.execute(
         select(func.count(), func.min(ItemRow.id)).where(col(ItemRow.id) >= first)
     ).one()
-    if tuple(found) != (len(values), first):
+    if tuple(found) != (count, first):
         raise RuntimeError(f"stories inserted at ids other than {first}..{last}")
     return list(range(first, last + 1))
+
+
+def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 def saved(plan: BatchPlan, real: RealIds) -> list[Saved]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -103,7 +104,18 @@ def state(session: Session) -> dict[str, Any]:
             (s.item_id, s.source_id, s.url_key, s.list_name, s.first_seen_at, s.last_seen_at)
             for s in session.exec(select(Sighting))
         ),
+        "index": search_index(session),
     }
+
+
+def search_index(session: Session) -> list[tuple[Any, ...]]:
+    """Each story's search terms (the batch indexes its new stories from the values it wrote,
+    the reference store from the rows it flushed)."""
+    if session.get_bind().dialect.name == "sqlite":
+        query = "SELECT rowid, title, body FROM search_fts"
+    else:
+        query = "SELECT item_id, title::text, document::text FROM search_document"
+    return sorted(tuple(row) for row in session.execute(text(query)))
 
 
 def relabel(value: Any, known: set[int], fresh: dict[int, int]) -> Any:
