@@ -55,6 +55,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Half of a UTF-16 surrogate pair alone is not a character: JSON's "\udcff" or an XML
 # "&#56575;" yields one, and it cannot be encoded (hashes, URLs, the database all fail).
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Any character the three patterns above or a carriage return would change.
+_UNUSUAL = re.compile(
+    "[\x00-\x08\x0b\x0c\r\x0e-\x1f\x7f\u00ad\u200b\u200c\u200d\u2060\ufeff\ud800-\udfff]"
+)
 
 
 def without_surrogates(text: str) -> str:
@@ -69,8 +73,9 @@ def clean_whitespace(text: str, *, keep_paragraphs: bool = False) -> str:
     inside a paragraph survives as a line break), so article text keeps its shape.
     """
     given = text
-    text = _INVISIBLE.sub("", _CONTROL.sub(" ", without_surrogates(text)))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _UNUSUAL.search(text):  # one scan; most text has none of these characters
+        text = _INVISIBLE.sub("", _CONTROL.sub(" ", without_surrogates(text)))
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not keep_paragraphs:
         cleaned = " ".join(text.split())
     else:

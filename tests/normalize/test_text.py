@@ -22,6 +22,32 @@ class TestCleanWhitespace:
     def test_control_characters_become_spaces(self) -> None:
         assert clean_whitespace("a\x00b\x1fc") == "a b c"
 
+    @given(
+        st.text(alphabet=st.sampled_from(list("ab äö\n\t\r\x00\x1f\x7f\u00ad\u200b\ufeff\ud800")))
+    )
+    def test_the_quick_path_changes_nothing(self, raw: str) -> None:
+        """Text without unusual characters skips three substitutions: every result is the one
+        the substitutions give (written out here as they were)."""
+        import re
+
+        full = (
+            re.sub(
+                "[\u00ad\u200b\u200c\u200d\u2060\ufeff]",
+                "",
+                re.sub(
+                    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]",
+                    " ",
+                    re.sub("[\ud800-\udfff]", "\ufffd", raw),
+                ),
+            )
+            .replace("\r\n", "\n")
+            .replace("\r", "\n")
+        )
+        assert clean_whitespace(raw) == " ".join(full.split())
+        assert clean_whitespace(raw, keep_paragraphs=True) == clean_whitespace(
+            full, keep_paragraphs=True
+        )
+
 
 class TestHtmlToText:
     def test_blocks_become_paragraphs_and_br_a_line_break(self) -> None:
