@@ -131,6 +131,13 @@ def run() -> None:
     """Console entry: known errors become one clear line and exit status 1."""
     collector.tune()
     try:
+        _run()
+    finally:
+        collector.before_exit()
+
+
+def _run() -> None:
+    try:
         main(standalone_mode=True)
     except AggregatorError as error:
         click.echo(f"error: {error}", err=True)
