@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, update
@@ -360,7 +359,7 @@ def _insert_stories(session: Session, rows: Iterator[dict[str, Any]], count: int
             # storing it.
             table = bulk_table(ItemRow)
             statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            for chunk in _batches(rows, INSERT_ROWS):
+            for chunk in chunked(rows, INSERT_ROWS):
                 new_ids.extend(session.execute(statement, chunk).scalars())
     ids = dict(zip(range(PENDING_IDS, PENDING_IDS + count), new_ids, strict=True))
     mark_untagged(session, ids.values())
@@ -379,7 +378,7 @@ def _insert_sqlite_stories(
     the last ``count`` ids, in input order. Checked all the same, since a wrong id would
     attach keys, tags and calls to another story.
     """
-    for chunk in _batches(rows, INSERT_ROWS):
+    for chunk in chunked(rows, INSERT_ROWS):
         session.execute(insert(bulk_table(ItemRow)), chunk)
     last = session.execute(select(func.max(ItemRow.id))).scalar_one()
     first = last - count + 1
@@ -389,11 +388,6 @@ def _insert_sqlite_stories(
     if tuple(found) != (count, first):
         raise RuntimeError(f"stories inserted at ids other than {first}..{last}")
     return list(range(first, last + 1))
-
-
-def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    while batch := list(islice(rows, size)):
-        yield batch
 
 
 def saved(plan: BatchPlan, real: RealIds) -> list[Saved]:

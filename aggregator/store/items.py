@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, update
@@ -185,10 +186,12 @@ def bulk_table(model: type[SQLModel]) -> Table:
     return table
 
 
-def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
-    """``values`` in lists of at most ``size`` (for ``IN (...)`` lists)."""
-    for start in range(0, len(values), size):
-        yield list(values[start : start + size])
+def chunked(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size`` (``IN (...)`` lists, bulk inserts), taken as
+    they come: rows made by a generator are made a chunk at a time."""
+    remaining = iter(values)
+    while chunk := list(islice(remaining, size)):
+        yield chunk
 
 
 def stored_story(row: ItemRow, keys: frozenset[str]) -> StoredStory:

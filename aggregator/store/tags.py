@@ -221,7 +221,7 @@ class TagStore:
         changed: set[int] = set()
         # A few hundred stories at a time: their rows (explanations built now) are written and
         # dropped before the next, so a 10,000-story pass never holds them all (14 MB).
-        for stories in chunked(list(computed.items()), 500):
+        for stories in chunked(computed.items(), 500):
             retagged: list[int] = []
             rows: list[dict[str, Any]] = []
             for item_id, assignments in stories:
