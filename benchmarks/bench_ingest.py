@@ -1,7 +1,9 @@
 """Ingest speed: parse, normalise, dedupe, tag, grant calls, store; on SQLite and PostgreSQL.
 
-Target (docs/DESIGN.md "Targets"): at least 1,000 items/s on one core, and no worse than 3x the
-parse-only time of the same input measured in the same run.
+Target: no worse than 3x the parse-only time of the same input measured in the same run. The
+design's ingest target is a ratio to a peer, lemon24/reader, on one 10,000-item feed: that is
+``bench_peer_ingest``. An earlier design also asked for 1,000 items/s on one core; the current one
+replaced that absolute rate with the peer ratio, so the rate here is reported without a target.
 
 The input is built from the recorded sites: the valtioneuvosto.fi RSS feed, the kotoutuminen.fi
 Liferay news list (its real page chrome around generated items) and the haeavustuksia.fi list
@@ -77,7 +79,6 @@ CONFIG = ROOT / "config"
 SITES = ROOT / "tests" / "fixtures" / "sites"
 DATA = ROOT / "tests" / "data"
 DEFAULT_ITEMS = 10_000
-TARGET_ITEMS_PER_S = 1000.0
 TARGET_RATIO = 3.0
 GRANT_TEXT_SHARE = 0.07  # grant-call texts among news (the labelled news hold a few more calls)
 RUN_ITEMS = 500  # items per run_source call (one transaction), like a crawl of one source
@@ -409,8 +410,8 @@ def measure(workload: Workload, backend: str) -> dict[str, Any]:
         "cpu_ratio": round(done["cpu"] / parse_cpu, 2),
         "peak_mb": done["peak_mb"],
         "new_stories": done["new"],
-        "targets": {"items_per_s": TARGET_ITEMS_PER_S, "ratio": TARGET_RATIO},
-        "met": rate >= TARGET_ITEMS_PER_S and ratio <= TARGET_RATIO,
+        "targets": {"ratio": TARGET_RATIO},
+        "met": ratio <= TARGET_RATIO,
     }
 
 
@@ -421,8 +422,7 @@ def _figures(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             rows.append(figure(f"{backend}: skipped", r["skipped"]))
             continue
         rows += [
-            figure(f"{backend} ingest", r["items_per_s"], "items/s",
-                   f">= {TARGET_ITEMS_PER_S:.0f}", r["items_per_s"] >= TARGET_ITEMS_PER_S),
+            figure(f"{backend} ingest", r["items_per_s"], "items/s"),
             figure(f"{backend} ingest / parse-only time", r["ratio"], "x",
                    f"<= {TARGET_RATIO:.0f}", r["ratio"] <= TARGET_RATIO),
             figure(f"{backend} parse only", r["parse_only_items_per_s"], "items/s"),
@@ -452,7 +452,7 @@ def run(items: int = DEFAULT_ITEMS, backends: Sequence[str] = BACKENDS) -> dict[
         "build_seconds": round(build_seconds, 2),
         "load_average": {"before": load_before, "after": os.getloadavg(), "cpus": os.cpu_count()},
         "backends": results,
-        "targets": {"items_per_s": TARGET_ITEMS_PER_S, "ratio": TARGET_RATIO},
+        "targets": {"ratio": TARGET_RATIO},
         "met": bool(measured) and all(r["met"] for r in measured),
         "figures": _figures(results),
     }
@@ -487,8 +487,8 @@ def main(argv: list[str]) -> int:
             print(f"{backend}: skipped ({r['skipped']})")
             continue
         print(
-            f"{backend}: {r['items']} items in {r['seconds']} s = {r['items_per_s']:.0f} items/s "
-            f"(target {TARGET_ITEMS_PER_S:.0f}); parse only {r['parse_only_s']} s, ratio "
+            f"{backend}: {r['items']} items in {r['seconds']} s = {r['items_per_s']:.0f} items/s; "
+            f"parse only {r['parse_only_s']} s, ratio "
             f"{r['ratio']} (target <= {TARGET_RATIO:.0f}); peak {r['peak_mb']} MB: "
             f"{'met' if r['met'] else 'NOT met'}; CPU: {r['cpu_items_per_s']:.0f} items/CPU-s, "
             f"ratio {r['cpu_ratio']}"
