@@ -9,7 +9,9 @@ precision and recall per audience (all and per language) of the shipped rules pl
 cross-validated on the development half (``--grouped`` keeps each publisher list in one fold,
 ``--min-support 2`` drops rule terms that fired on one release only, ``--audit`` prints each
 rule term's support); ``--sealed`` trains on the development half and scores
-the sealed half once (the final measurement; nothing may be tuned on it).
+the sealed half once (the final measurement; nothing may be tuned on it). ``agreement`` scores a
+second blind labelling of the same items against the committed labels (precision, recall and
+Cohen's kappa per tag): how far two careful labellers following the guide agree.
 """
 
 from __future__ import annotations
@@ -22,10 +24,17 @@ import click
 from aggregator.cli.support import parse_since, runtime_of
 from aggregator.learning import FOLDS, evaluate, train
 from aggregator.store.tagging import retag_stored
+from aggregator.tagging.agreement import agreement, format_agreement, second_labels
 from aggregator.tagging.evaluation import format_report
-from aggregator.tagging.labelled import development_files, sealed_files
+from aggregator.tagging.labelled import (
+    development_files,
+    read_examples,
+    read_records,
+    sealed_files,
+)
 from aggregator.tagging.morphology import create_morphology
 from aggregator.tagging.support import format_support
+from aggregator.tagging.taxonomy import load_taxonomy
 
 
 @click.group()
@@ -199,3 +208,23 @@ def tags_evaluate(
         click.echo("\n".join(["", "rule-support audit:", format_support(figures["support"])]))
     if show_errors:
         click.echo("\n".join(["", "wrong audience decisions:", *figures["errors"]]))
+
+
+@tags.command("agreement")
+@click.argument("second", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@labels_option
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@click.pass_context
+def tags_agreement(
+    ctx: click.Context, second: Path, labels: tuple[Path, ...], as_json: bool
+) -> None:
+    """How far a second blind labelling (SECOND: id, audiences, topics per line) agrees with
+    the labelled files (default: the development half)."""
+    config_dir = runtime_of(ctx).settings.config_dir
+    taxonomy = load_taxonomy(config_dir / "taxonomy.toml")
+    first = read_examples(list(labels) or development_files(config_dir), taxonomy)
+    figures = agreement(first, second_labels(read_records(second), taxonomy), taxonomy)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, sort_keys=True))
+        return
+    click.echo(format_agreement(figures, f"{second.name} against the labelled files"))
