@@ -11,7 +11,7 @@ title column (see aggregator/store/search.py). SQLite's FTS5 table already has a
 
 from collections.abc import Sequence
 
-from alembic import op
+from alembic import context, op
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -31,6 +31,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # The old shape is rebuilt by migration 0003's upgrade; this one only drops the new table.
-    if op.get_bind().dialect.name != "sqlite":
-        op.execute("DROP TABLE IF EXISTS search_document")
+    # The code of 0008 reads and writes the index as migration 0003 made it (one weighted
+    # tsvector): that upgrade makes it again, and fills it, in place of the new table.
+    if op.get_bind().dialect.name == "sqlite":
+        return
+    op.execute("DROP TABLE IF EXISTS search_document")
+    script = context.script.get_revision("0003")
+    assert script is not None and script.module is not None
+    script.module.upgrade()
