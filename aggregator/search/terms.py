@@ -30,7 +30,13 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from aggregator.tagging.morphology import TOKEN_RE, Morphology, WordForm, shared_morphology
+from aggregator.tagging.morphology import (
+    TOKEN_RE,
+    WORD_CACHE_ENTRIES,
+    Morphology,
+    WordForm,
+    shared_morphology,
+)
 
 QUERY_LANGUAGES = ("fi", "sv", "en")
 MAX_QUERY_WORDS = 8
@@ -68,7 +74,7 @@ def document_terms(text: str, language: str, morphology: Morphology) -> str:
 
 # A token's terms depend on the token, the language and the morphology alone: remembered per
 # token as the string they add, a stored text costs one look-up per word.
-MAX_REMEMBERED_TOKENS = 200_000
+MAX_REMEMBERED_TOKENS = WORD_CACHE_ENTRIES
 _REMEMBERED: weakref.WeakKeyDictionary[Morphology, dict[str, dict[str, str]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -79,7 +85,7 @@ def _token_terms(morphology: Morphology, language: str) -> dict[str, str]:
     return by_language.setdefault(language, {})
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=WORD_CACHE_ENTRIES)
 def _form_terms(form: WordForm) -> tuple[str, ...]:
     """One word's keys, sorted: computed once per distinct word form (texts repeat words)."""
     return tuple(sorted(_keys(form.keys) | inner_compounds(form)))

@@ -37,10 +37,10 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from aggregator.tagging.morphology import WordForm
+from aggregator.tagging.morphology import WORD_CACHE_ENTRIES, WordForm
 
 MODEL_FORMAT = 1
-FEATURE_CACHE = 100_000
+FEATURE_CACHE = WORD_CACHE_ENTRIES
 LEAD_CHARS = 600
 MIN_WORD = 3
 WHY_WORDS = 3

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import simplemma
 
-from aggregator.tagging.morphology import WordForm, word_form
+from aggregator.tagging.morphology import WORD_CACHE_ENTRIES, WordForm, word_form
 
 MIN_MODIFIER = 3
 MIN_HEAD = 4
@@ -63,12 +63,12 @@ def _part_forms(part: str) -> set[str]:
     return {part, simplemma.lemmatize(part, lang="sv").lower()}
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE_ENTRIES)
 def _known(word: str) -> bool:
     return simplemma.is_known(word, lang="sv")
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE_ENTRIES)
 def swedish_compound_readings(lemma: str, depth: int = 0) -> tuple[tuple[str, ...], ...]:
     """Every modifier+head reading of a Swedish lemma with two or more parts (bounded)."""
     readings: list[tuple[str, ...]] = []

@@ -35,7 +35,13 @@ log = logging.getLogger(__name__)
 # "Koto-digi-järjestelmää", "AMIF:n", "KOTO24". "sosiaali- ja" gives "sosiaali" and "ja".
 TOKEN_RE = re.compile(r"[^\W_]+(?:[-:][^\W_]+)*")
 
-DEFAULT_CACHE_SIZE = 200_000
+# Distinct words each per-word cache keeps (this module's analyses and, sized by it, the rule
+# terms', the model's features', Swedish lemmas' and search terms' caches). A word held in all
+# of them costs about 3 KB. News repeat their words (the 10,000-item benchmark feed has 5,525
+# distinct ones), and with 50,000 a long-running scheduler over varied text grows by about
+# 170 MB, against 410 MB with 200,000 (benchmarks/bench_tagging.py, "word caches full").
+WORD_CACHE_ENTRIES = 50_000
+DEFAULT_CACHE_SIZE = WORD_CACHE_ENTRIES
 # Longer tokens are not words (base64, URLs run together, hostile input): matched as written.
 MAX_WORD_CHARS = 100
 
@@ -84,13 +90,22 @@ def word_form(
     """Build a :class:`WordForm`, lower-casing everything and computing its look-up keys."""
     surface = text.lower()
     lemma_set = frozenset({surface, *(lemma.lower() for lemma in lemmas if lemma)})
-    lowered = (tuple(frozenset(form.lower() for form in part) for part in r) for r in readings)
+    # Equal sets are shared (a cached form holds one object, not several equal ones).
+    shared = {lemma_set: lemma_set}
+    lowered = (
+        tuple(_one_of(shared, frozenset(form.lower() for form in part)) for part in r)
+        for r in readings
+    )
     unique_readings = tuple(dict.fromkeys(r for r in lowered if r)) or ((lemma_set,),)
     keys = set(lemma_set)
     for reading in unique_readings:
         for part in reading:
             keys.update(part)
-    return WordForm(surface, lemma_set, unique_readings, frozenset(keys), known)
+    return WordForm(surface, lemma_set, unique_readings, _one_of(shared, frozenset(keys)), known)
+
+
+def _one_of(shared: dict[frozenset[str], frozenset[str]], value: frozenset[str]) -> frozenset[str]:
+    return shared.setdefault(value, value)
 
 
 def plain_form(text: str) -> WordForm:

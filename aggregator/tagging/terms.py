@@ -25,13 +25,19 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from aggregator.tagging.morphology import Morphology, WordForm, plain_form, tokenize
+from aggregator.tagging.morphology import (
+    WORD_CACHE_ENTRIES,
+    Morphology,
+    WordForm,
+    plain_form,
+    tokenize,
+)
 
 log = logging.getLogger(__name__)
 
 AnalysedWords = Sequence[tuple[str, WordForm]]
 # Distinct words whose candidate terms a TermIndex remembers before it starts afresh.
-MAX_CACHED_WORDS = 200_000
+MAX_CACHED_WORDS = WORD_CACHE_ENTRIES
 # Short texts (titles, summaries) whose matches a TermIndex remembers before it starts afresh.
 MAX_REMEMBERED_TEXTS = 20_000
 MAX_REMEMBERED_TEXT_CHARS = 1_000
