@@ -1,6 +1,6 @@
 """Real ``python scheduler.py`` processes against one database: the lease, SIGKILL and SIGTERM.
 
-Each process gets the test database, a config folder with one source and a 2-second lease
+Each process gets the test database, a config folder with one source and a 3-second lease
 (``AGGREGATOR_CONFIG_DIR``), and the loopback mirror as its internet
 (``AGGREGATOR_MIRROR_URL``). The tests watch the processes through the database, as an admin
 would: the lease row, ``job_state`` and the stored items.
@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +34,7 @@ from tests.schedule.conftest import (
     write_config,
 )
 from tests.support.paths import PROJECT_ROOT
+from tests.support.waiting import HANG_BOUND, wait_until
 
 JOB = f"source:{SOURCE_ID}"
 TTL = 3.0
@@ -45,6 +45,10 @@ jitter_seconds = 0
 ttl_seconds = {TTL}
 renew_seconds = 0.5
 """
+# A crawl the first scheduler must still be in when it is killed: the answer (and the fetch's
+# own timeouts) outlast every wait of the test before the kill, each bounded by HANG_BOUND.
+SLOW_ANSWER = 5 * HANG_BOUND
+FETCH_TIMEOUT = 2 * SLOW_ANSWER
 
 
 @dataclass
@@ -64,7 +68,7 @@ class Scheduler:
     def signal(self, signum: signal.Signals) -> None:
         self.process.send_signal(signum)
 
-    def wait(self, timeout: float = 15.0) -> int:
+    def wait(self, timeout: float = HANG_BOUND) -> int:
         return self.process.wait(timeout=timeout)
 
 
@@ -84,7 +88,8 @@ def spawn(database_url: str, tmp_path: Path) -> Iterator[SchedulerFactory]:
             "AGGREGATOR_MIRROR_URL": mirror_url,
             "AGGREGATOR_RETRIES": "0",
             "AGGREGATOR_HOST_DELAY": "0",
-            "AGGREGATOR_READ_TIMEOUT": "60",
+            "AGGREGATOR_READ_TIMEOUT": str(FETCH_TIMEOUT),
+            "AGGREGATOR_TOTAL_TIMEOUT": str(FETCH_TIMEOUT),
         }
         log = tmp_path / f"scheduler-{len(children)}.log"
         with log.open("wb") as sink:
@@ -104,14 +109,10 @@ def spawn(database_url: str, tmp_path: Path) -> Iterator[SchedulerFactory]:
         if child.process.poll() is None:
             child.process.kill()
             child.process.wait()
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
-        time.sleep(0.05)
+        # Shown with the report of a failed test ("Captured stdout teardown"): what each
+        # scheduler logged is what an operator would read to see why.
+        print(f"--- scheduler pid {child.pid} (exit {child.process.returncode}) ---")
+        print(child.output())
 
 
 def lease_row(engine: Engine) -> LeaseHolder | None:
@@ -143,7 +144,7 @@ def test_one_scheduler_per_database_and_a_standby_takes_over_after_sigkill(
     engine: Engine, news_site: MirrorFactory, spawn: SchedulerFactory
 ) -> None:
     # The first answer is slow, so the first scheduler is killed in the middle of a crawl.
-    site = news_site([feed_route(), feed_route(delay_seconds=30.0, times=1)])
+    site = news_site([feed_route(), feed_route(delay_seconds=SLOW_ANSWER, times=1)])
     first = spawn(site.url)
     wait_until(lambda: holds_lease(engine, first) and (state := job(engine)) and state.running)
 
@@ -160,7 +161,7 @@ def test_one_scheduler_per_database_and_a_standby_takes_over_after_sigkill(
     first.wait()
     assert stored(engine) == (0, [])  # the cut-off crawl left nothing half-written
 
-    wait_until(lambda: holds_lease(engine, standby), timeout=TTL + 5)
+    wait_until(lambda: holds_lease(engine, standby))
     taken = lease_row(engine)
     assert taken is not None and taken.acquired_at >= held_until  # only after it expired
     wait_until(lambda: "took over the scheduler lease" in standby.output())

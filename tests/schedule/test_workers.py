@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from aggregator.schedule.service import ServiceScheduler, build_scheduler
 from aggregator.settings import Settings
 from aggregator.sources.registry import SourceConfig
 from tests.support.paths import PROJECT_ROOT
+from tests.support.waiting import HANG_BOUND, wait_until
 
 SOURCES = 3
 SCHEDULE = """
@@ -31,9 +31,9 @@ SCHEDULE = """
 jitter_seconds = 0
 every_seconds = 30
 [lease]
-ttl_seconds = 2
+ttl_seconds = 60
 renew_seconds = 0.25
-"""
+"""  # a lease far longer than any stall of its keeper thread (see test_service.FAST)
 
 
 def sources_toml(count: int) -> str:
@@ -49,7 +49,7 @@ class MeetingCrawls:
     """A job callable in place of run_source: each crawl waits until all have started."""
 
     def __init__(self, count: int) -> None:
-        self.barrier = threading.Barrier(count, timeout=20)
+        self.barrier = threading.Barrier(count, timeout=HANG_BOUND)
         self.finished: list[str] = []
         self._lock = threading.Lock()
 
@@ -75,15 +75,6 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     built = Runtime(settings)
     yield built
     built.close()
-
-
-def wait_until(condition: object, timeout: float = 20.0) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.02)
 
 
 def test_the_scheduler_crawls_as_many_sources_at_once_as_the_crawl_workers(
